@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { parseHostList, type HostPattern } from './hosts';
+
+/**
+ * The one configuration schema (SPEC.md, "Configuration"). Parsed once at start;
+ * a wrong value stops the app with a message naming the variable.
+ */
+
+const url = (name: string) =>
+  z.url({ message: `${name} must be an absolute http(s) URL` }).refine((v) => /^https?:\/\//i.test(v), {
+    message: `${name} must be an absolute http(s) URL`,
+  });
+
+const intFromEnv = (min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max);
+
+const hostList = z.string().transform((value, ctx) => {
+  try {
+    return parseHostList(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const envSchema = z.object({
+  NODE_ENV: z.string().optional(),
+  PORT: intFromEnv(0, 65535).default(3000),
+  TENANT_ID: z.string().trim().min(1).optional(),
+  API_SECRET_KEY: z.string().min(8, 'API_SECRET_KEY must be at least 8 characters').optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  STORAGE_CONNECTION_STRING: z.string().trim().min(1).optional(),
+  ENCRYPTION_KEY: z.string().min(16, 'ENCRYPTION_KEY must be at least 16 characters').optional(),
+  X_API_BASE_URL: url('X_API_BASE_URL').default('https://api.x.com'),
+  AAD_AUTHORITY_HOST: url('AAD_AUTHORITY_HOST').default('https://login.microsoftonline.com'),
+  AAD_JWKS_URL: url('AAD_JWKS_URL').default('https://login.microsoftonline.com/common/discovery/v2.0/keys'),
+  EVENT_API_BASE_URL: url('EVENT_API_BASE_URL').default('https://webhook.ingestion.office.com/'),
+  ALLOWED_BLOB_HOSTS: hostList.default(
+    parseHostList('*.blob.core.windows.net,*.blob.core.usgovcloudapi.net,*.blob.core.chinacloudapi.cn'),
+  ),
+  ALLOWED_MEDIA_HOSTS: hostList.default(parseHostList('pbs.twimg.com,video.twimg.com,ton.twimg.com')),
+  DAILY_ITEM_CAP: intFromEnv(1, 10_000_000).default(200_000),
+  INGEST_CRON: z.string().trim().min(1).default('*/5 * * * * *'),
+  MAX_ATTACHMENT_MB: z.coerce.number().positive().max(1024).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  production: boolean;
+  port: number;
+  tenantId: string;
+  apiSecretKey: string;
+  dataDir: string;
+  storageConnectionString: string | undefined;
+  encryptionKey: string | undefined;
+  xApiBaseUrl: string;
+  aadAuthorityHost: string;
+  aadJwksUrl: string;
+  eventApiBaseUrl: string;
+  allowedBlobHosts: HostPattern[];
+  allowedMediaHosts: HostPattern[];
+  dailyItemCap: number;
+  ingestCron: string;
+  maxAttachmentBytes: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** Parses the environment. TENANT_ID / API_SECRET_KEY may come back empty; see resolveCredentials. */
+export function parseEnv(env: Env): Omit<Config, 'tenantId' | 'apiSecretKey'> & {
+  tenantId: string | undefined;
+  apiSecretKey: string | undefined;
+} {
+  // Empty strings in .env mean "unset", as in .env.example.
+  const cleaned: Env = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') cleaned[key] = value;
+  }
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production) {
+    const missing = (['TENANT_ID', 'API_SECRET_KEY'] as const).filter((k) => !e[k]);
+    if (missing.length) {
+      throw new ConfigError(`Invalid configuration:\n  ${missing.map((k) => `${k}: required when NODE_ENV=production`).join('\n  ')}`);
+    }
+  }
+  return {
+    production,
+    port: e.PORT,
+    tenantId: e.TENANT_ID,
+    apiSecretKey: e.API_SECRET_KEY,
+    dataDir: e.DATA_DIR,
+    storageConnectionString: e.STORAGE_CONNECTION_STRING,
+    encryptionKey: e.ENCRYPTION_KEY,
+    xApiBaseUrl: e.X_API_BASE_URL.replace(/\/+$/, ''),
+    aadAuthorityHost: e.AAD_AUTHORITY_HOST.replace(/\/+$/, ''),
+    aadJwksUrl: e.AAD_JWKS_URL,
+    eventApiBaseUrl: e.EVENT_API_BASE_URL.endsWith('/') ? e.EVENT_API_BASE_URL : `${e.EVENT_API_BASE_URL}/`,
+    allowedBlobHosts: e.ALLOWED_BLOB_HOSTS,
+    allowedMediaHosts: e.ALLOWED_MEDIA_HOSTS,
+    dailyItemCap: e.DAILY_ITEM_CAP,
+    ingestCron: e.INGEST_CRON,
+    maxAttachmentBytes: Math.floor(e.MAX_ATTACHMENT_MB * 1024 * 1024),
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,137 @@
+import express, { type Express } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import { join } from 'node:path';
+import { pinoHttp } from 'pino-http';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { SignInService } from '../setup/signIn';
+import type { Store } from '../store/types';
+import { XGateway } from '../x/xClient';
+import { Authenticator, remoteJwks, requireAuth } from './auth';
+import { errorHandler, notFoundHandler } from './errorHandler';
+import { configurationRoutes } from './routes/configuration';
+import { connectorSetupRoutes } from './routes/connectorSetup';
+import { dataRoutes } from './routes/data';
+import { healthRoutes } from './routes/health';
+import { jobRoutes } from './routes/job';
+import { pageRoutes } from './routes/pages';
+import type { JWTVerifyGetKey } from 'jose';
+
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  clock?: () => Date;
+  /** Key set for Bearer tokens; defaults to the remote JWKS at AAD_JWKS_URL. */
+  jwks?: JWTVerifyGetKey;
+  /** Failed authentications per address per 15 minutes before 429. */
+  authFailureLimit?: number;
+  /** Extra readiness checks (the worker's health), for /readyz. */
+  statusExtras?: Record<string, unknown>;
+}
+
+export interface AppContext {
+  config: Config;
+  store: Store;
+  clock: () => Date;
+  signIn: SignInService;
+  requireAuth: express.RequestHandler;
+}
+
+const ROOT = join(__dirname, '..', '..', '..');
+/** Views and public assets live at the repository root; compiled code runs from dist/src. */
+function assetRoot(): string {
+  return __dirname.includes(`${join('dist', 'src')}`) ? ROOT : join(__dirname, '..', '..');
+}
+
+export function createApp(opts: AppOptions): Express {
+  const { config, logger, store } = opts;
+  const clock = opts.clock ?? (() => new Date());
+  const auth = new Authenticator({
+    tenantId: config.tenantId,
+    apiSecretKey: config.apiSecretKey,
+    aadAuthorityHost: config.aadAuthorityHost,
+    jwks: opts.jwks ?? remoteJwks(config.aadJwksUrl),
+    aadAppId: async () => (await store.getSettings()).AADAppId,
+  });
+  const ctx: AppContext = {
+    config,
+    store,
+    clock,
+    signIn: new SignInService(store, new XGateway(config.xApiBaseUrl), clock),
+    requireAuth: requireAuth(auth),
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  // App Service terminates TLS in front of the app and appends the client address.
+  if (config.production) app.set('trust proxy', 1);
+  app.set('views', join(assetRoot(), 'views'));
+  app.set('view engine', 'ejs');
+
+  app.use(
+    pinoHttp({
+      logger,
+      // Only method and path: query strings carry one-time OAuth tokens, bodies carry secrets.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'self'"],
+          objectSrc: ["'none'"],
+          // Only behind TLS (App Service); on plain-http localhost it would break every asset.
+          upgradeInsecureRequests: config.production ? [] : null,
+        },
+      },
+      strictTransportSecurity: config.production,
+      // The setup page opens the X sign-in popup and must see it close.
+      crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
+    }),
+  );
+  app.use('/public', express.static(join(assetRoot(), 'public'), { maxAge: '1h', index: false }));
+  app.use(express.json({ limit: '1mb', strict: true }));
+
+  app.use(healthRoutes(ctx));
+  app.use(pageRoutes(ctx));
+
+  // Failed sign-ins are counted per address; successful ones are not, so the Import service is never slowed.
+  app.use(
+    rateLimit({
+      windowMs: 15 * 60 * 1000,
+      limit: opts.authFailureLimit ?? 20,
+      skipSuccessfulRequests: true,
+      requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (_req, res) => {
+        res.status(429).json({
+          Error: 'TooManyFailedSignIns',
+          Message: 'Too many failed sign-ins from this address. Wait 15 minutes, then sign in with the right tenant id and APISecretKey.',
+        });
+      },
+    }),
+  );
+  app.use(configurationRoutes(ctx));
+  app.use(connectorSetupRoutes(ctx));
+  app.use(jobRoutes(ctx));
+  app.use(dataRoutes(ctx));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

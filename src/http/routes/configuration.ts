@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import { maskedSettings, missingSettings, settingsPatch } from '../../setup/settings';
+import type { AppContext } from '../app';
+import { objectBody } from '../validation';
+
+export function configurationRoutes(ctx: AppContext): Router {
+  const router = Router();
+
+  router.get('/api/Configuration', ctx.requireAuth, async (_req, res) => {
+    res.json(maskedSettings(await ctx.store.getSettings()));
+  });
+
+  router.post('/api/Configuration', ctx.requireAuth, async (req, res) => {
+    const stored = await ctx.store.getSettings();
+    const patch = settingsPatch(objectBody(req, 'Configuration'), stored);
+    await ctx.store.saveSettings(patch);
+    req.log.info({ changed: Object.keys(patch) }, 'configuration saved');
+    res.json(true);
+  });
+
+  router.get('/setup/Validate', ctx.requireAuth, async (_req, res) => {
+    const missing = missingSettings(await ctx.store.getSettings());
+    res.json(
+      missing.length
+        ? { Status: false, Message: `Missing settings: ${missing.join(', ')}. Enter them on the Configure page.` }
+        : { Status: true, Message: null },
+    );
+  });
+
+  return router;
+}

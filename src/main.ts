@@ -1,0 +1,79 @@
+import 'dotenv/config';
+import type { Server } from 'node:http';
+import { ConfigError } from './config';
+import { loadConfig } from './credentials';
+import { createApp } from './http/app';
+import { createLogger } from './logger';
+import { openStore } from './store';
+
+type Mode = 'all' | 'web' | 'worker';
+
+/** Closers run in reverse order of registration on SIGTERM/SIGINT. */
+const closers: { name: string; close: () => Promise<void> }[] = [];
+
+async function main(mode: Mode): Promise<void> {
+  const { config, generatedCredentialsFile } = loadConfig(process.env);
+  const logger = createLogger(config.logLevel);
+  const store = await openStore(config);
+  closers.push({ name: 'store', close: () => store.close() });
+
+  if (generatedCredentialsFile) {
+    // Printed on purpose (SPEC: generated once and shown at start), outside the structured log.
+    process.stdout.write(
+      `\nNo TENANT_ID / API_SECRET_KEY set: using the ones kept in ${generatedCredentialsFile}\n` +
+        `  Tenant Id:    ${config.tenantId}\n  APISecretKey: ${config.apiSecretKey}\n` +
+        `Sign in on the Configure page with these. Set both variables to choose your own (required with NODE_ENV=production).\n\n`,
+    );
+  }
+
+  // WORKER-HOOK
+
+  if (mode === 'all' || mode === 'web') {
+    const app = createApp({ config, logger, store });
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(config.port, () => resolve(s));
+    });
+    closers.push({
+      name: 'http',
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    logger.info({ port, store: store.kind, mode }, `connector listening on http://localhost:${port}`);
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error('shutdown took longer than 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    timer.unref();
+    (async () => {
+      for (const closer of [...closers].reverse()) {
+        try {
+          await closer.close();
+        } catch (err) {
+          logger.error({ err, resource: closer.name }, 'error while closing');
+        }
+      }
+      logger.flush();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+const arg = process.argv[2] ?? 'all';
+if (arg !== 'all' && arg !== 'web' && arg !== 'worker') {
+  process.stderr.write(`Unknown mode "${arg}": use web, worker or nothing (both)\n`);
+  process.exit(2);
+}
+main(arg).catch((err: unknown) => {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : `Start-up failed: ${(err as Error)?.stack ?? String(err)}`}\n`);
+  process.exit(1);
+});

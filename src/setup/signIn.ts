@@ -1,0 +1,93 @@
+import { InvalidInputError, NotFoundError } from '../errors';
+import type { Job, Store } from '../store/types';
+import type { XAccount, XGateway } from '../x/xClient';
+import { xAppCredentials } from './settings';
+
+/** How long a request token may wait for its callback. */
+export const REQUEST_TOKEN_TTL_MS = 15 * 60 * 1000;
+
+export interface ConnectorEntity {
+  Id: string;
+  Name: string;
+  AdditionalInfo: string;
+  AlreadyUsed: boolean;
+}
+
+export class SignInExpiredError extends InvalidInputError {}
+export class SignInUnknownError extends InvalidInputError {}
+
+/**
+ * The X sign-in (OAuth 1.0a, three-legged) for a job: a request token bound to the job id,
+ * single use, expiring; its exchange stores the account's tokens on the job.
+ */
+export class SignInService {
+  constructor(
+    private readonly store: Store,
+    private readonly x: XGateway,
+    private readonly now: () => Date,
+  ) {}
+
+  async begin(jobId: string, callbackUrl: string): Promise<string> {
+    const app = await xAppCredentials(this.store);
+    const { url, token, tokenSecret } = await this.x.requestToken(app, callbackUrl);
+    const createdAt = this.now();
+    await this.store.putRequestToken({
+      token,
+      tokenSecret,
+      jobId,
+      createdAt,
+      expiresAt: new Date(createdAt.getTime() + REQUEST_TOKEN_TTL_MS),
+    });
+    return url;
+  }
+
+  /** Exchanges the callback's token + verifier. The request token is consumed first, so a replay finds nothing. */
+  async complete(oauthToken: string, verifier: string, expectedJobId?: string): Promise<Job> {
+    const request = await this.store.takeRequestToken(oauthToken);
+    if (!request) throw new SignInUnknownError('This sign-in was already completed or is unknown');
+    if (expectedJobId !== undefined && request.jobId !== expectedJobId) {
+      throw new InvalidInputError('This sign-in was started for another job');
+    }
+    if (request.expiresAt.getTime() <= this.now().getTime()) throw new SignInExpiredError('This sign-in has expired');
+    const app = await xAppCredentials(this.store);
+    const tokens = await this.x.accessToken(app, request, verifier);
+    return this.store.saveJobAuthorization(request.jobId, {
+      accountId: tokens.userId,
+      accountUsername: tokens.screenName,
+      accessToken: tokens.accessToken,
+      accessSecret: tokens.accessSecret,
+    });
+  }
+
+  /** The user cancelled on X: forget the request token, store nothing. */
+  async deny(oauthToken: string): Promise<void> {
+    await this.store.takeRequestToken(oauthToken);
+  }
+
+  private async authorizedJob(jobId: string): Promise<Job & { accessToken: string; accessSecret: string }> {
+    const job = await this.store.getJob(jobId);
+    if (!job || !job.accessToken || !job.accessSecret) {
+      throw new NotFoundError(`Job ${jobId} has no X account signed in: click "Login with Twitter" first`);
+    }
+    return job as Job & { accessToken: string; accessSecret: string };
+  }
+
+  async account(jobId: string): Promise<XAccount> {
+    const job = await this.authorizedJob(jobId);
+    return this.x.me(await xAppCredentials(this.store), { accessToken: job.accessToken, accessSecret: job.accessSecret });
+  }
+
+  async entities(jobId: string): Promise<ConnectorEntity[]> {
+    const account = await this.account(jobId);
+    const others = await this.store.jobsForAccount(account.id, jobId);
+    return [{ Id: account.id, Name: account.name, AdditionalInfo: `@${account.username}`, AlreadyUsed: others.length > 0 }];
+  }
+
+  async savePage(jobId: string, tenantId: string | null, page: { Id: string; Name: string }): Promise<Job> {
+    const job = await this.authorizedJob(jobId);
+    if (job.accountId !== page.Id) {
+      throw new InvalidInputError(`Id ${page.Id} is not the X account signed in for job ${jobId}`);
+    }
+    return this.store.saveJobAccount(jobId, { tenantId, accountId: page.Id, accountName: page.Name });
+  }
+}

@@ -1,0 +1,62 @@
+/** Forward-only migrations; PRAGMA user_version records how many have run. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,          -- sealed with SecretBox
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE request_tokens (
+    token_key TEXT PRIMARY KEY,   -- SHA-256 of the oauth_token, never the token itself
+    token_secret TEXT NOT NULL,   -- sealed
+    job_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE INDEX request_tokens_job ON request_tokens (job_id);
+  CREATE TABLE jobs (
+    job_id TEXT PRIMARY KEY,
+    tenant_id TEXT,
+    account_id TEXT,
+    account_username TEXT,
+    account_name TEXT,
+    access_token TEXT,            -- sealed
+    access_secret TEXT,           -- sealed
+    saved INTEGER NOT NULL DEFAULT 0,
+    since_id TEXT,
+    needs_relogin INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX jobs_account ON jobs (account_id);
+  CREATE TABLE tasks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    payload TEXT NOT NULL,        -- sealed TaskMessage JSON (it carries the SAS URL)
+    visible_at INTEGER NOT NULL,  -- epoch ms; a lease pushes it into the future
+    lease_id TEXT,
+    dequeue_count INTEGER NOT NULL DEFAULT 0,
+    enqueued_at TEXT NOT NULL,
+    UNIQUE (job_id, task_id)
+  );
+  CREATE INDEX tasks_visible ON tasks (visible_at, id);
+  CREATE TABLE ledger (
+    job_id TEXT NOT NULL,
+    day TEXT NOT NULL,            -- YYYY-MM-DD (UTC) of the items' SentTimeUtc
+    task_id TEXT NOT NULL,
+    items INTEGER NOT NULL,
+    accepted INTEGER NOT NULL,    -- 0: refused because the day would exceed the cap
+    PRIMARY KEY (job_id, day, task_id)
+  );
+  CREATE INDEX ledger_day ON ledger (day);
+  CREATE TABLE task_runs (
+    job_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    data TEXT NOT NULL,           -- TaskRun JSON (no secrets: the SAS URL is not part of it)
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (job_id, task_id)
+  );
+  CREATE INDEX task_runs_updated ON task_runs (updated_at);
+  `,
+];

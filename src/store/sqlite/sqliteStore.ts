@@ -1,0 +1,344 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { SecretBox } from '../../crypto/secretBox';
+import {
+  SETTING_KEYS,
+  type DayReservation,
+  type DayTotal,
+  type Job,
+  type JobAuthorization,
+  type Lease,
+  type RequestToken,
+  type Settings,
+  type Store,
+  type TaskMessage,
+  type TaskRun,
+} from '../types';
+import { compareIds, purposes, tokenKey } from '../shared';
+import { MIGRATIONS } from './schema';
+
+interface JobRow {
+  job_id: string;
+  tenant_id: string | null;
+  account_id: string | null;
+  account_username: string | null;
+  account_name: string | null;
+  access_token: string | null;
+  access_secret: string | null;
+  saved: number;
+  since_id: string | null;
+  needs_relogin: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * The embedded store: one SQLite file in DATA_DIR (WAL, synchronous=FULL so that a 200 from
+ * OnDownloadRequest means the task is on disk). better-sqlite3 is synchronous; the methods are
+ * async only to share the Store interface with the Azure adapter.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+
+  constructor(
+    file: string,
+    private readonly box: SecretBox,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    const run = this.db.transaction(() => {
+      for (let v = version; v < MIGRATIONS.length; v++) this.db.exec(MIGRATIONS[v]!);
+      this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+    });
+    run.immediate();
+  }
+
+  // Settings ---------------------------------------------------------------------------------
+
+  async getSettings(): Promise<Settings> {
+    const rows = this.db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];
+    const out: Settings = {};
+    for (const row of rows) {
+      if ((SETTING_KEYS as readonly string[]).includes(row.key)) {
+        out[row.key as keyof Settings] = this.box.open(row.value, purposes.setting(row.key));
+      }
+    }
+    return out;
+  }
+
+  async saveSettings(patch: Settings): Promise<void> {
+    const upsert = this.db.prepare(
+      'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+    );
+    const at = this.now().toISOString();
+    this.db.transaction(() => {
+      for (const [key, value] of Object.entries(patch)) {
+        if (value === undefined) continue;
+        upsert.run(key, this.box.seal(value, purposes.setting(key)), at);
+      }
+    })();
+  }
+
+  // Request tokens ---------------------------------------------------------------------------
+
+  async putRequestToken(t: RequestToken): Promise<void> {
+    const key = tokenKey(t.token);
+    this.db
+      .prepare('INSERT OR REPLACE INTO request_tokens (token_key, token_secret, job_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .run(key, this.box.seal(t.tokenSecret, purposes.requestToken(key)), t.jobId, t.createdAt.toISOString(), t.expiresAt.toISOString());
+  }
+
+  async takeRequestToken(token: string): Promise<RequestToken | undefined> {
+    const key = tokenKey(token);
+    // DELETE ... RETURNING makes "read and consume" one atomic step: a replayed callback finds nothing.
+    const row = this.db.prepare('DELETE FROM request_tokens WHERE token_key = ? RETURNING *').get(key) as
+      | { token_secret: string; job_id: string; created_at: string; expires_at: string }
+      | undefined;
+    if (!row) return undefined;
+    return {
+      token,
+      tokenSecret: this.box.open(row.token_secret, purposes.requestToken(key)),
+      jobId: row.job_id,
+      createdAt: new Date(row.created_at),
+      expiresAt: new Date(row.expires_at),
+    };
+  }
+
+  async deleteRequestTokens(jobId: string): Promise<number> {
+    return this.db.prepare('DELETE FROM request_tokens WHERE job_id = ?').run(jobId).changes;
+  }
+
+  // Jobs -------------------------------------------------------------------------------------
+
+  private toJob(row: JobRow): Job {
+    return {
+      jobId: row.job_id,
+      tenantId: row.tenant_id,
+      accountId: row.account_id,
+      accountUsername: row.account_username,
+      accountName: row.account_name,
+      accessToken: row.access_token === null ? null : this.box.open(row.access_token, purposes.accessToken(row.job_id)),
+      accessSecret: row.access_secret === null ? null : this.box.open(row.access_secret, purposes.accessSecret(row.job_id)),
+      saved: row.saved === 1,
+      sinceId: row.since_id,
+      needsRelogin: row.needs_relogin === 1,
+      createdAt: new Date(row.created_at),
+      updatedAt: new Date(row.updated_at),
+    };
+  }
+
+  private jobRow(jobId: string): JobRow | undefined {
+    return this.db.prepare('SELECT * FROM jobs WHERE job_id = ?').get(jobId) as JobRow | undefined;
+  }
+
+  async getJob(jobId: string): Promise<Job | undefined> {
+    const row = this.jobRow(jobId);
+    return row && this.toJob(row);
+  }
+
+  async listJobs(): Promise<Job[]> {
+    return (this.db.prepare('SELECT * FROM jobs ORDER BY created_at').all() as JobRow[]).map((r) => this.toJob(r));
+  }
+
+  async saveJobAuthorization(jobId: string, auth: JobAuthorization): Promise<Job> {
+    const at = this.now().toISOString();
+    const accessToken = this.box.seal(auth.accessToken, purposes.accessToken(jobId));
+    const accessSecret = this.box.seal(auth.accessSecret, purposes.accessSecret(jobId));
+    this.db.transaction(() => {
+      const existing = this.jobRow(jobId);
+      if (!existing) {
+        this.db
+          .prepare(
+            `INSERT INTO jobs (job_id, account_id, account_username, access_token, access_secret, saved, needs_relogin, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?)`,
+          )
+          .run(jobId, auth.accountId, auth.accountUsername, accessToken, accessSecret, at, at);
+        return;
+      }
+      const sameAccount = existing.account_id === auth.accountId;
+      this.db
+        .prepare(
+          `UPDATE jobs SET account_id = ?, account_username = ?, access_token = ?, access_secret = ?, needs_relogin = 0,
+             since_id = ?, saved = ?, account_name = ?, updated_at = ? WHERE job_id = ?`,
+        )
+        .run(
+          auth.accountId,
+          auth.accountUsername,
+          accessToken,
+          accessSecret,
+          sameAccount ? existing.since_id : null,
+          sameAccount ? existing.saved : 0,
+          sameAccount ? existing.account_name : null,
+          at,
+          jobId,
+        );
+    }).immediate();
+    return this.toJob(this.jobRow(jobId)!);
+  }
+
+  async saveJobAccount(jobId: string, m: { tenantId: string | null; accountId: string; accountName: string }): Promise<Job> {
+    this.db
+      .prepare('UPDATE jobs SET tenant_id = ?, account_name = ?, saved = 1, updated_at = ? WHERE job_id = ? AND account_id = ?')
+      .run(m.tenantId, m.accountName, this.now().toISOString(), jobId, m.accountId);
+    return this.toJob(this.jobRow(jobId)!);
+  }
+
+  async jobsForAccount(accountId: string, exceptJobId?: string): Promise<string[]> {
+    const rows = this.db
+      .prepare('SELECT job_id FROM jobs WHERE account_id = ? AND saved = 1 AND job_id IS NOT ?')
+      .all(accountId, exceptJobId ?? null) as { job_id: string }[];
+    return rows.map((r) => r.job_id);
+  }
+
+  async setNeedsRelogin(jobId: string, needsRelogin: boolean): Promise<boolean> {
+    return (
+      this.db
+        .prepare('UPDATE jobs SET needs_relogin = ?, updated_at = ? WHERE job_id = ?')
+        .run(needsRelogin ? 1 : 0, this.now().toISOString(), jobId).changes > 0
+    );
+  }
+
+  async advanceSinceId(jobId: string, sinceId: string): Promise<void> {
+    this.db.transaction(() => {
+      const row = this.jobRow(jobId);
+      if (!row) return;
+      if (row.since_id !== null && compareIds(row.since_id, sinceId) >= 0) return;
+      this.db.prepare('UPDATE jobs SET since_id = ?, updated_at = ? WHERE job_id = ?').run(sinceId, this.now().toISOString(), jobId);
+    }).immediate();
+  }
+
+  async deleteJob(jobId: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM request_tokens WHERE job_id = ?').run(jobId);
+      return this.db.prepare('DELETE FROM jobs WHERE job_id = ?').run(jobId).changes > 0;
+    }).immediate();
+  }
+
+  // Task queue -------------------------------------------------------------------------------
+
+  async enqueueTask(task: TaskMessage): Promise<void> {
+    const payload = this.box.seal(JSON.stringify(task), purposes.task(task.jobId, task.taskId));
+    this.db
+      .prepare(
+        `INSERT INTO tasks (job_id, task_id, payload, visible_at, lease_id, dequeue_count, enqueued_at)
+         VALUES (?, ?, ?, 0, NULL, 0, ?) ON CONFLICT(job_id, task_id) DO NOTHING`,
+      )
+      .run(task.jobId, task.taskId, payload, task.enqueuedAt);
+  }
+
+  async leaseTask(visibilityMs: number): Promise<Lease | undefined> {
+    const nowMs = this.now().getTime();
+    const leaseId = randomUUID();
+    const row = this.db
+      .prepare(
+        `UPDATE tasks SET visible_at = ?, lease_id = ?, dequeue_count = dequeue_count + 1
+         WHERE id = (SELECT id FROM tasks WHERE visible_at <= ? ORDER BY id LIMIT 1)
+         RETURNING job_id, task_id, payload, dequeue_count`,
+      )
+      .get(nowMs + visibilityMs, leaseId, nowMs) as
+      | { job_id: string; task_id: string; payload: string; dequeue_count: number }
+      | undefined;
+    if (!row) return undefined;
+    const task = JSON.parse(this.box.open(row.payload, purposes.task(row.job_id, row.task_id))) as TaskMessage;
+    return { task, leaseId, dequeueCount: row.dequeue_count };
+  }
+
+  async extendLease(lease: Lease, visibilityMs: number): Promise<boolean> {
+    return (
+      this.db
+        .prepare('UPDATE tasks SET visible_at = ? WHERE job_id = ? AND task_id = ? AND lease_id = ?')
+        .run(this.now().getTime() + visibilityMs, lease.task.jobId, lease.task.taskId, lease.leaseId).changes > 0
+    );
+  }
+
+  async completeTask(lease: Lease): Promise<void> {
+    this.db.prepare('DELETE FROM tasks WHERE job_id = ? AND task_id = ? AND lease_id = ?').run(lease.task.jobId, lease.task.taskId, lease.leaseId);
+  }
+
+  async releaseTask(lease: Lease): Promise<void> {
+    this.db
+      .prepare('UPDATE tasks SET visible_at = 0, lease_id = NULL WHERE job_id = ? AND task_id = ? AND lease_id = ?')
+      .run(lease.task.jobId, lease.task.taskId, lease.leaseId);
+  }
+
+  async queueDepth(): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM tasks').get() as { n: number }).n;
+  }
+
+  // Daily ledger -----------------------------------------------------------------------------
+
+  async reserveDays(jobId: string, taskId: string, counts: Map<string, number>, cap: number): Promise<DayReservation> {
+    const others = this.db.prepare(
+      'SELECT COALESCE(SUM(items), 0) AS n FROM ledger WHERE job_id = ? AND day = ? AND task_id <> ? AND accepted = 1',
+    );
+    const upsert = this.db.prepare(
+      `INSERT INTO ledger (job_id, day, task_id, items, accepted) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(job_id, day, task_id) DO UPDATE SET items = excluded.items, accepted = excluded.accepted`,
+    );
+    // IMMEDIATE takes the write lock first, so two processes cannot both read "room left" and both count.
+    return this.db.transaction(() => {
+      const result: DayReservation = { accepted: [], rejected: [] };
+      for (const [day, n] of [...counts].sort(([a], [b]) => a.localeCompare(b))) {
+        const wouldBe = (others.get(jobId, day, taskId) as { n: number }).n + n;
+        const ok = wouldBe <= cap;
+        upsert.run(jobId, day, taskId, n, ok ? 1 : 0);
+        if (ok) result.accepted.push(day);
+        else result.rejected.push({ day, wouldBe });
+      }
+      return result;
+    }).immediate();
+  }
+
+  async dayTotals(sinceDay: string): Promise<DayTotal[]> {
+    return this.db
+      .prepare(
+        `SELECT job_id AS jobId, day,
+                SUM(CASE WHEN accepted = 1 THEN items ELSE 0 END) AS items,
+                SUM(CASE WHEN accepted = 0 THEN items ELSE 0 END) AS refused
+         FROM ledger WHERE day >= ? GROUP BY job_id, day ORDER BY day, job_id`,
+      )
+      .all(sinceDay) as DayTotal[];
+  }
+
+  // Task history -----------------------------------------------------------------------------
+
+  async recordTaskRun(run: TaskRun): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO task_runs (job_id, task_id, data, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(job_id, task_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
+      )
+      .run(run.jobId, run.taskId, JSON.stringify(run), this.now().toISOString());
+  }
+
+  async getTaskRun(jobId: string, taskId: string): Promise<TaskRun | undefined> {
+    const row = this.db.prepare('SELECT data FROM task_runs WHERE job_id = ? AND task_id = ?').get(jobId, taskId) as { data: string } | undefined;
+    return row && (JSON.parse(row.data) as TaskRun);
+  }
+
+  async listTaskRuns(limit: number): Promise<TaskRun[]> {
+    const rows = this.db.prepare('SELECT data FROM task_runs ORDER BY updated_at DESC, rowid DESC LIMIT ?').all(limit) as { data: string }[];
+    return rows.map((r) => JSON.parse(r.data) as TaskRun);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

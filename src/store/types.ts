@@ -1,0 +1,160 @@
+/**
+ * Everything the connector keeps, behind one interface with two adapters: SQLite (embedded
+ * default, DATA_DIR) and Azure Tables + Queues (STORAGE_CONNECTION_STRING). Values handed in and
+ * out are plaintext; adapters encrypt secrets (settings, tokens, SAS URLs) before they touch disk.
+ * Every method is async so that a remote adapter fits the same shape.
+ */
+
+export const SETTING_KEYS = [
+  'TwitterApiKey',
+  'TwitterApiSecretKey',
+  'TwitterAccessToken',
+  'TwitterAccessTokenSecret',
+  'AADAppId',
+  'AADAppSecret',
+] as const;
+export type SettingKey = (typeof SETTING_KEYS)[number];
+export type Settings = Partial<Record<SettingKey, string>>;
+
+/** A temporary OAuth 1.0a request token, bound to the job whose setup page asked for it. */
+export interface RequestToken {
+  token: string;
+  tokenSecret: string;
+  jobId: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface JobAuthorization {
+  accountId: string;
+  accountUsername: string;
+  accessToken: string;
+  accessSecret: string;
+}
+
+export interface Job {
+  jobId: string;
+  tenantId: string | null;
+  accountId: string | null;
+  accountUsername: string | null;
+  /** Display name, recorded by SavePage. */
+  accountName: string | null;
+  accessToken: string | null;
+  accessSecret: string | null;
+  /** SavePage has recorded the job ↔ account mapping. */
+  saved: boolean;
+  /** Newest post id archived and reported; advances only after a report was accepted. */
+  sinceId: string | null;
+  needsRelogin: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A download request from the Microsoft 365 Import service, as queued for the worker. */
+export interface TaskMessage {
+  jobId: string;
+  taskId: string;
+  startTime: string;
+  endTime: string;
+  dirtyEntities: string[] | null;
+  blobSasUri: string;
+  enqueuedAt: string;
+}
+
+export interface Lease {
+  task: TaskMessage;
+  /** Opaque; proves the holder still owns the lease (a row version or a pop receipt). */
+  leaseId: string;
+  /** How many times this task has been leased, this one included. */
+  dequeueCount: number;
+}
+
+export type TaskStatus = 'queued' | 'running' | 'success' | 'temporary_failure' | 'permanent_failure';
+
+export interface TaskRun {
+  jobId: string;
+  taskId: string;
+  windowStart: string;
+  windowEnd: string;
+  status: TaskStatus;
+  items: number;
+  attachmentsSkipped: number;
+  daysOverCap: string[];
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  error: string | null;
+  /** The Event API accepted the report for this task. */
+  reported: boolean;
+}
+
+export interface DayReservation {
+  /** Days (YYYY-MM-DD, UTC) whose items this task may upload. */
+  accepted: string[];
+  /** Days refused because the job's total would exceed the cap, with the total it would have reached. */
+  rejected: { day: string; wouldBe: number }[];
+}
+
+export interface DayTotal {
+  jobId: string;
+  day: string;
+  /** Items counted (uploaded or being uploaded) for that day. */
+  items: number;
+  /** Items refused for that day because of the cap. */
+  refused: number;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'azure';
+
+  getSettings(): Promise<Settings>;
+  /** Sets the given keys; keys not present are kept as they are. */
+  saveSettings(patch: Settings): Promise<void>;
+
+  putRequestToken(token: RequestToken): Promise<void>;
+  /** Removes and returns the token (single use), expired or not; undefined when unknown. */
+  takeRequestToken(token: string): Promise<RequestToken | undefined>;
+  deleteRequestTokens(jobId: string): Promise<number>;
+
+  getJob(jobId: string): Promise<Job | undefined>;
+  listJobs(): Promise<Job[]>;
+  /** Creates the job or replaces its account tokens; clears needsRelogin. A different account resets sinceId. */
+  saveJobAuthorization(jobId: string, auth: JobAuthorization): Promise<Job>;
+  /** Records the job ↔ account mapping chosen on the setup page. */
+  saveJobAccount(jobId: string, mapping: { tenantId: string | null; accountId: string; accountName: string }): Promise<Job>;
+  /** Jobs (other than exceptJobId) already archiving this account. */
+  jobsForAccount(accountId: string, exceptJobId?: string): Promise<string[]>;
+  setNeedsRelogin(jobId: string, needsRelogin: boolean): Promise<boolean>;
+  /** Moves sinceId forward (numerically); never backwards. */
+  advanceSinceId(jobId: string, sinceId: string): Promise<void>;
+  /** Deletes the job, its tokens and its request tokens; false when unknown. */
+  deleteJob(jobId: string): Promise<boolean>;
+
+  /** Durably queues the task. A task with the same jobId+taskId still queued is not queued twice. */
+  enqueueTask(task: TaskMessage): Promise<void>;
+  /** Leases the oldest visible task for visibilityMs; undefined when none. */
+  leaseTask(visibilityMs: number): Promise<Lease | undefined>;
+  /** Keeps a lease alive; false when it was lost (expired and taken by someone else). */
+  extendLease(lease: Lease, visibilityMs: number): Promise<boolean>;
+  /** Removes a finished task from the queue. */
+  completeTask(lease: Lease): Promise<void>;
+  /** Gives the task back to the queue at once (shutdown). */
+  releaseTask(lease: Lease): Promise<void>;
+  queueDepth(): Promise<number>;
+
+  /**
+   * Counts a task's items per UTC day against the job's cap, all or nothing per day.
+   * Idempotent per task: a retried task replaces its own earlier counts instead of adding to them.
+   */
+  reserveDays(jobId: string, taskId: string, counts: Map<string, number>, cap: number): Promise<DayReservation>;
+  dayTotals(sinceDay: string): Promise<DayTotal[]>;
+
+  /** Creates or replaces the history row of a task (keyed by jobId + taskId). */
+  recordTaskRun(run: TaskRun): Promise<void>;
+  getTaskRun(jobId: string, taskId: string): Promise<TaskRun | undefined>;
+  listTaskRuns(limit: number): Promise<TaskRun[]>;
+
+  /** Cheap round trip, for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
