@@ -15,8 +15,8 @@ window.ConnectorApi = function ConnectorApi(tenantId, secret) {
     }
     return fetch(path, init).then(function (res) {
       return res.text().then(function (text) {
-        var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+        var data;
+        try { data = text ? JSON.parse(text) : null; } catch { data = null; }
         return { status: res.status, ok: res.ok, data: data };
       });
     }, function () {

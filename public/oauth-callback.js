@@ -4,7 +4,7 @@
   var result = document.getElementById('oauth-result');
   var outcome = result ? result.getAttribute('data-outcome') : 'invalid';
   if (window.opener && !window.opener.closed) {
-    try { window.opener.postMessage({ type: 'x-signin', outcome: outcome }, window.location.origin); } catch (e) { /* opener elsewhere */ }
+    try { window.opener.postMessage({ type: 'x-signin', outcome: outcome }, window.location.origin); } catch { /* the opener navigated elsewhere */ }
   }
   var close = document.getElementById('close-window');
   if (close) close.addEventListener('click', function () { window.close(); });

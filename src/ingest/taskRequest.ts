@@ -7,11 +7,22 @@ import type { TaskMessage } from '../store/types';
 /** ISO 8601 date-time with an explicit zone, or a plain date-time taken as UTC (as .NET's DateTime did). */
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
+/** Date.parse rolls 2026-02-30 over into March: check the calendar fields first. */
+function validCalendarParts(value: string): boolean {
+  const [y, mo, d, h, mi, s] = value.split(/[-T:.Z+]/).map(Number) as number[];
+  const daysInMonth = new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
+  return mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= daysInMonth && h! <= 23 && mi! <= 59 && (s === undefined || Number.isNaN(s) || s <= 59);
+}
+
 const dateTime = (name: string) =>
   z
     .string({ message: `${name} must be an ISO 8601 date-time string` })
     .regex(ISO_DATE_TIME, `${name} must be an ISO 8601 date-time such as 2024-01-31T00:00:00Z`)
     .transform((value, ctx) => {
+      if (!validCalendarParts(value)) {
+        ctx.addIssue({ code: 'custom', message: `${name} is not a real date` });
+        return z.NEVER;
+      }
       const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(value);
       // JavaScript rounds 7-digit fractions badly; milliseconds are all X resolves anyway.
       const normalized = value.replace(/(\.\d{3})\d+/, '$1') + (hasZone ? '' : 'Z');

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config';
 import { SecretBox } from '../crypto/secretBox';
+import { AzureStore } from './azure/azureStore';
 import { SqliteStore } from './sqlite/sqliteStore';
 import type { Store } from './types';
 
@@ -12,8 +13,7 @@ export function secretBoxFor(config: Pick<Config, 'encryptionKey' | 'apiSecretKe
 export async function openStore(config: Config): Promise<Store> {
   const box = secretBoxFor(config);
   if (config.storageConnectionString) {
-    // Wired by the Azure Storage adapter (src/store/azure).
-    throw new Error('STORAGE_CONNECTION_STRING is set, but this build has no Azure Storage adapter');
+    return AzureStore.open(config.storageConnectionString, box);
   }
   return new SqliteStore(join(config.dataDir, 'connector.db'), box);
 }

@@ -7,7 +7,7 @@ import {
   type ITwitterApiClientPlugin,
   type TwitterApiTokens,
 } from 'twitter-api-v2';
-import { AppError, PermanentError, TransientError } from '../errors';
+import { AppError, NotConfiguredError, PermanentError, TransientError } from '../errors';
 
 /** twitter-api-v2 hard-codes this prefix; every X call is redirected to X_API_BASE_URL. */
 const X_PREFIX = 'https://api.x.com/';
@@ -87,6 +87,13 @@ export class XGateway {
       const link = await createTwitterApi(this.baseUrl, app).generateAuthLink(callbackUrl, { linkMode: 'authenticate' });
       return { url: rewriteXUrl(link.url, this.baseUrl), token: link.oauth_token, tokenSecret: link.oauth_token_secret };
     } catch (err) {
+      // A refusal here is the admin's configuration, not a fault: say what to check.
+      if (err instanceof ApiResponseError && (err.code === 401 || err.code === 403)) {
+        throw new NotConfiguredError(
+          `X refused the sign-in request (HTTP ${err.code}). Check the Twitter Api Key and Twitter Api Secret Key on the Configure page, ` +
+            `and that ${callbackUrl} is listed as a callback URL of the X app.`,
+        );
+      }
       throw translateXError(err, 'Requesting an X sign-in token');
     }
   }

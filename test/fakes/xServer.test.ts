@@ -1,0 +1,359 @@
+/**
+ * Proves the fake X server speaks X's wire format by driving it with the real client library,
+ * twitter-api-v2, redirected from https://api.x.com to the fake (the way production code does
+ * it with X_API_BASE_URL).
+ */
+import * as http from 'node:http';
+import { ApiResponseError, TwitterApi, TwitterV2IncludesHelper, type ITwitterApiClientPlugin, type TwitterApiTokens } from 'twitter-api-v2';
+import { startFakeX, type FakeX } from './xServer';
+import { hmacSha1Signature, percentEncode, signatureBaseString } from './oauth1';
+
+const APP = { appKey: 'test-consumer-key', appSecret: 'test-consumer-secret' };
+const CALLBACK = 'http://127.0.0.1:9/Views/TwitterOAuth';
+const OWNER = { id: '1001', name: 'Contoso News', username: 'contoso', profile_image_url: 'https://pbs.twimg.com/profile_images/1/a.jpg' };
+const OWNER_TOKENS = { accessToken: '1001-presetAccessToken', accessSecret: 'presetAccessSecret' };
+const OTHER = { id: '2002', name: 'Fabrikam', username: 'fabrikam' };
+const BASE_MS = Date.parse('2024-03-01T00:00:00.000Z');
+const minute = (n: number): string => new Date(BASE_MS + n * 60_000).toISOString();
+
+const agent = new http.Agent();
+afterAll(() => agent.destroy());
+
+/** twitter-api-v2 has no base-URL setting: rewrite every URL, and parse /oauth/ answers as forms. */
+function redirectPlugin(fake: FakeX): ITwitterApiClientPlugin {
+  return {
+    onBeforeRequestConfig({ params }) {
+      if (params.url.startsWith('https://api.x.com/')) params.url = `${fake.url}/${params.url.slice('https://api.x.com/'.length)}`;
+      if (params.url.startsWith(`${fake.url}/oauth/`)) params.forceParseMode = 'url';
+    },
+  };
+}
+function client(fake: FakeX, tokens: Partial<TwitterApiTokens> = {}, extra: ITwitterApiClientPlugin[] = []): TwitterApi {
+  return new TwitterApi({ ...APP, ...tokens } as TwitterApiTokens, { httpAgent: agent, plugins: [redirectPlugin(fake), ...extra] });
+}
+/** Runs `fn`, expecting an ApiResponseError, and returns it. */
+async function apiError(fn: () => Promise<unknown>): Promise<ApiResponseError> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof ApiResponseError) return e;
+    throw e;
+  }
+  throw new Error('expected an ApiResponseError');
+}
+
+describe('fake X server', () => {
+  let fake: FakeX;
+  let owner: TwitterApi;
+
+  beforeAll(async () => {
+    fake = await startFakeX({ consumerKey: APP.appKey, consumerSecret: APP.appSecret, appName: 'Contoso Archiver' });
+    fake.addUser(OWNER, OWNER_TOKENS);
+    fake.addUser(OTHER); // no tokens: generated when someone signs in as this user
+    owner = client(fake, OWNER_TOKENS);
+  });
+  afterAll(() => fake.close());
+
+  test('three-legged OAuth 1.0a sign-in through the authorize page', async () => {
+    const app = client(fake);
+    const link = await app.generateAuthLink(CALLBACK, { linkMode: 'authenticate' });
+    expect(link.oauth_callback_confirmed).toBe('true');
+    // The library always names the real host in the link; the browser is sent to the fake.
+    expect(link.url).toBe(`https://api.x.com/oauth/authenticate?oauth_token=${encodeURIComponent(link.oauth_token)}`);
+    const pageRes = await fetch(link.url.replace('https://api.x.com', fake.url));
+    expect(pageRes.status).toBe(200);
+    const html = await pageRes.text();
+    expect(html).toContain('<title>Authorize app</title>');
+    expect(html).toContain('Contoso Archiver');
+    expect(html).toMatch(/<button[^>]*>Authorize app<\/button>/);
+    expect(html).toMatch(/<a [^>]*>Cancel<\/a>/);
+
+    // Submit the GET form as a browser would.
+    const action = /<form method="get" action="([^"]+)">/.exec(html)![1]!;
+    const allow = await fetch(`${fake.url}${action}?oauth_token=${encodeURIComponent(link.oauth_token)}`, { redirect: 'manual' });
+    expect(allow.status).toBe(302);
+    const back = new URL(allow.headers.get('location')!);
+    expect(back.origin + back.pathname).toBe(CALLBACK);
+    expect(back.searchParams.get('oauth_token')).toBe(link.oauth_token);
+    const verifier = back.searchParams.get('oauth_verifier')!;
+
+    const requestClient = client(fake, { accessToken: link.oauth_token, accessSecret: link.oauth_token_secret });
+    const login = await requestClient.login(verifier);
+    expect(login).toMatchObject({ userId: OWNER.id, screenName: OWNER.username, ...OWNER_TOKENS });
+    expect((await login.client.v2.me()).data.username).toBe('contoso');
+
+    // Request token and verifier are single-use; the page is gone too.
+    expect((await apiError(() => requestClient.login(verifier))).code).toBe(401);
+    expect((await fetch(`${fake.url}/oauth/authenticate?oauth_token=${link.oauth_token}`)).status).toBe(400);
+  });
+
+  test('cancel, programmatic authorize, wrong verifier, other sign-in user', async () => {
+    const app = client(fake);
+    const cancelled = await app.generateAuthLink(CALLBACK, { linkMode: 'authorize' });
+    const html = await (await fetch(cancelled.url.replace('https://api.x.com', fake.url))).text();
+    const cancelHref = /<a id="cancel" href="([^"]+)">/.exec(html)![1]!.replace(/&#38;/g, '&');
+    const cancel = await fetch(fake.url + cancelHref, { redirect: 'manual' });
+    expect(cancel.status).toBe(302);
+    expect(new URL(cancel.headers.get('location')!).searchParams.get('denied')).toBe(cancelled.oauth_token);
+
+    fake.setSignInUser(OTHER.id);
+    try {
+      const link = await app.generateAuthLink(CALLBACK);
+      const { oauth_verifier } = fake.authorize(link.oauth_token);
+      const requestClient = client(fake, { accessToken: link.oauth_token, accessSecret: link.oauth_token_secret });
+      expect((await apiError(() => requestClient.login('wrong-verifier'))).code).toBe(401);
+      const login = await requestClient.login(oauth_verifier);
+      expect(login).toMatchObject({ userId: OTHER.id, screenName: OTHER.username });
+      expect(login.accessToken.startsWith(`${OTHER.id}-`)).toBe(true);
+      expect((await login.client.v2.me()).data).toEqual(OTHER);
+    } finally {
+      fake.setSignInUser(OWNER.id);
+    }
+  });
+
+  test('signatures are verified: wrong secrets, tampering after signing and replayed nonces get 401', async () => {
+    const wrongSecret = client(fake, { ...OWNER_TOKENS, accessSecret: 'not-the-secret' });
+    const e1 = await apiError(() => wrongSecret.v2.me());
+    expect(e1.code).toBe(401);
+    expect(e1.data).toEqual({ title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' });
+
+    const wrongApp = new TwitterApi({ appKey: APP.appKey, appSecret: 'nope' }, { httpAgent: agent, plugins: [redirectPlugin(fake)] });
+    expect((await apiError(() => wrongApp.generateAuthLink(CALLBACK))).code).toBe(401);
+
+    // Change a query parameter after the library signed the request.
+    const tamper: ITwitterApiClientPlugin = {
+      onBeforeRequest({ computedParams }) { computedParams.url.searchParams.set('user.fields', 'profile_image_url'); },
+    };
+    expect((await apiError(() => client(fake, OWNER_TOKENS, [tamper]).v2.me({ 'user.fields': ['id'] }))).code).toBe(401);
+
+    // Replay the exact Authorization header of a request that succeeded.
+    fake.requests.length = 0;
+    await owner.v2.me();
+    const signed = fake.requests[0]!.oauth!;
+    const header = 'OAuth ' + Object.entries(signed).map(([k, v]) => `${k}="${encodeURIComponent(v)}"`).join(', ');
+    const replay = await fetch(`${fake.url}/2/users/me`, { headers: { authorization: header } });
+    expect(replay.status).toBe(401);
+  });
+
+  test('GET /2/users/me honours user.fields', async () => {
+    expect((await owner.v2.me()).data).toEqual({ id: OWNER.id, name: OWNER.name, username: OWNER.username });
+    expect((await owner.v2.me({ 'user.fields': ['profile_image_url'] })).data).toEqual(OWNER);
+  });
+
+  test('user timeline: newest first, 100 a page with next_token, start_time/end_time inclusive', async () => {
+    const userId = '3003';
+    fake.addGeneratedPosts(userId, 250, (i) => ({ id: String(900000 + i), text: `post ${i}`, created_at: minute(i) }));
+    fake.requests.length = 0;
+    const tl = await owner.v2.userTimeline(userId, { max_results: 100, 'tweet.fields': ['created_at', 'author_id'] });
+    expect(tl.tweets).toHaveLength(100);
+    expect(tl.meta.next_token).toBeDefined();
+    await tl.fetchNext();
+    expect(tl.tweets).toHaveLength(200);
+    await tl.fetchNext();
+    expect(tl.tweets).toHaveLength(250);
+    expect(tl.done).toBe(true);
+    expect(tl.meta.next_token).toBeUndefined();
+    const ids = tl.tweets.map((t) => t.id);
+    expect(ids[0]).toBe('900249');
+    expect(ids[249]).toBe('900000');
+    expect(new Set(ids).size).toBe(250);
+    expect(tl.tweets[0]).toEqual({ id: '900249', text: 'post 249', created_at: minute(249), author_id: userId, edit_history_tweet_ids: ['900249'] });
+    const calls = fake.requests.filter((r) => r.path === `/2/users/${userId}/tweets`);
+    expect(calls.map((r) => r.query['pagination_token'] !== undefined)).toEqual([false, true, true]);
+
+    const window = await owner.v2.userTimeline(userId, { max_results: 100, start_time: minute(10), end_time: minute(19) });
+    expect(window.tweets.map((t) => t.id)).toEqual(Array.from({ length: 10 }, (_, k) => String(900019 - k)));
+    expect(window.meta).toEqual({ result_count: 10, newest_id: '900019', oldest_id: '900010' });
+
+    const bad = await apiError(() => owner.v2.userTimeline(userId, { max_results: 4 }));
+    expect(bad.code).toBe(400);
+    expect(bad.data).toMatchObject({ title: 'Invalid Request', errors: [{ parameters: { max_results: ['4'] } }] });
+  });
+
+  test('only the newest 3,200 posts are reachable', async () => {
+    const userId = '4004';
+    fake.addGeneratedPosts(userId, 3300, (i) => ({ id: String(800000 + i), text: `old ${i}`, created_at: minute(i) }));
+    const tl = await owner.v2.userTimeline(userId, { max_results: 100 });
+    while (!tl.done) await tl.fetchNext();
+    expect(tl.tweets).toHaveLength(3200);
+    expect(tl.tweets[3199]!.id).toBe(String(800000 + 100));
+    // Asking past the cap is a success with nothing in it.
+    const beyond = await owner.v2.get(`users/${userId}/tweets`, { until_id: String(800000 + 100) });
+    expect(beyond).toEqual({ meta: { result_count: 0 } });
+  });
+
+  test('GET /2/tweets?ids= reports missing ids as X does; 101 ids is a 400', async () => {
+    const res = await owner.v2.tweets(['900005', '123456']);
+    expect(res.data.map((t) => t.id)).toEqual(['900005']);
+    expect(res.errors).toEqual([{
+      value: '123456', detail: 'Could not find tweet with ids: [123456].', title: 'Not Found Error', resource_type: 'tweet',
+      parameter: 'ids', resource_id: '123456', type: 'https://api.twitter.com/2/problems/resource-not-found',
+    }]);
+    const many = Array.from({ length: 101 }, (_, i) => String(900000 + i));
+    expect((await apiError(() => owner.v2.tweets(many))).code).toBe(400);
+  });
+
+  test('escaping, note_tweet, fields and expansions for referenced posts and media', async () => {
+    const photoUrl = fake.addMediaFile('/media/photo1.jpg', Buffer.from('JPEGDATA'), 'image/jpeg');
+    const videoUrl = fake.addMediaFile('/media/video1.mp4', Buffer.from('MP4DATA!!'), 'video/mp4');
+    const photo = { media_key: '3_1', type: 'photo' as const, url: photoUrl, alt_text: 'a <cat>' };
+    const video = {
+      media_key: '7_2', type: 'video' as const, preview_image_url: photoUrl,
+      variants: [{ content_type: 'application/x-mpegURL', url: `${fake.url}/media/v.m3u8` }, { bit_rate: 832000, content_type: 'video/mp4', url: videoUrl }],
+    };
+    const userId = '5005';
+    fake.addUser({ id: userId, name: 'Archive Me', username: 'archiveme' });
+    fake.addPosts([
+      { id: '7000001', author_id: OTHER.id, created_at: minute(1), text: 'Original <b> & more', media: [photo] },
+      { id: '7000002', author_id: OTHER.id, created_at: minute(2), text: 'A video', media: [video] },
+      { id: '7000010', author_id: userId, created_at: minute(10), text: 'RT @fabrikam: Original <b> & more', referenced_tweets: [{ type: 'retweeted', id: '7000001' }] },
+      { id: '7000011', author_id: userId, created_at: minute(11), text: 'Look & see…', note_tweet_text: 'Look & see <the whole thing>', like_count: 7,
+        referenced_tweets: [{ type: 'quoted', id: '7000002' }], media: [photo] },
+      { id: '7000012', author_id: userId, created_at: minute(12), text: '@fabrikam reply', conversation_id: '7000099', in_reply_to_user_id: OTHER.id,
+        referenced_tweets: [{ type: 'replied_to', id: '7000099' }] },
+    ]);
+    const tl = await owner.v2.userTimeline(userId, {
+      max_results: 100,
+      'tweet.fields': ['created_at', 'author_id', 'conversation_id', 'in_reply_to_user_id', 'referenced_tweets', 'attachments', 'public_metrics', 'note_tweet'],
+      // 'referenced_tweets.id' is missing from the library's expansion types: pass strings.
+      expansions: ['author_id', 'referenced_tweets.id', 'attachments.media_keys', 'referenced_tweets.id.author_id', 'referenced_tweets.id.attachments.media_keys'] as never,
+      'media.fields': ['url', 'variants', 'preview_image_url', 'type', 'alt_text'],
+      'user.fields': ['profile_image_url'],
+    });
+    const [reply, quote, retweet] = tl.tweets;
+    expect(retweet!.text).toBe('RT @fabrikam: Original &lt;b&gt; &amp; more');
+    expect(quote!.note_tweet).toEqual({ text: 'Look &amp; see &lt;the whole thing&gt;' });
+    expect(quote!.public_metrics).toEqual({ retweet_count: 0, reply_count: 0, like_count: 7, quote_count: 0, bookmark_count: 0, impression_count: 0 });
+    expect(quote!.attachments).toEqual({ media_keys: ['3_1'] });
+    expect(retweet!.conversation_id).toBe('7000010');
+    expect(reply).toMatchObject({ conversation_id: '7000099', in_reply_to_user_id: OTHER.id });
+    expect(retweet!.note_tweet).toBeUndefined();
+
+    const inc = new TwitterV2IncludesHelper(tl.data);
+    expect(inc.retweet(retweet!)).toMatchObject({ id: '7000001', text: 'Original &lt;b&gt; &amp; more', author_id: OTHER.id, attachments: { media_keys: ['3_1'] } });
+    expect(inc.quote(quote!)?.id).toBe('7000002');
+    expect(inc.repliedTo(reply!)).toBeUndefined();
+    expect(tl.includes.users.map((u) => u.id)).toEqual([userId, OTHER.id]); // de-duplicated
+    expect(tl.includes.media).toEqual([photo, video]); // photo is on two posts, listed once
+    expect(tl.errors).toEqual([expect.objectContaining({ resource_id: '7000099', parameter: 'referenced_tweets.id', title: 'Not Found Error' })]);
+
+    // Without media.fields only media_key and type come back.
+    const plain = await owner.v2.tweets(['7000001'], { expansions: ['attachments.media_keys'] });
+    expect(plain.includes?.media).toEqual([{ media_key: '3_1', type: 'photo' }]);
+
+    const file = await fetch(videoUrl);
+    expect(file.headers.get('content-type')).toBe('video/mp4');
+    expect(file.headers.get('content-length')).toBe('9');
+    expect(Buffer.from(await file.arrayBuffer()).toString()).toBe('MP4DATA!!');
+  });
+
+  test('injected faults come first, in order; revoked tokens get 401', async () => {
+    const reset = String(Math.ceil(Date.now() / 1000) + 1);
+    fake.injectFaults(/^\/2\/users\/me$/, [
+      { status: 503, body: { title: 'Service Unavailable' } },
+      { status: 429, headers: { 'x-rate-limit-limit': '75', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': reset }, body: { title: 'Too Many Requests' } },
+      { status: 401, body: { title: 'Unauthorized' } },
+    ]);
+    expect((await apiError(() => owner.v2.me())).code).toBe(503);
+    const limited = await apiError(() => owner.v2.me());
+    expect(limited.code).toBe(429);
+    expect(limited.rateLimit).toEqual({ limit: 75, remaining: 0, reset: Number(reset) });
+    expect((await apiError(() => owner.v2.me())).code).toBe(401);
+    expect((await owner.v2.me()).data.id).toBe(OWNER.id);
+
+    const doomed = { accessToken: '6006-doomed', accessSecret: 'doomed-secret' };
+    fake.addUser({ id: '6006', name: 'Doomed', username: 'doomed' }, doomed);
+    await client(fake, doomed).v2.me();
+    fake.revoke(doomed.accessToken);
+    expect((await apiError(() => client(fake, doomed).v2.me())).code).toBe(401);
+  });
+});
+
+test('rate limits: x-rate-limit-* headers per token per endpoint, then 429', async () => {
+  const fake = await startFakeX({ consumerKey: APP.appKey, consumerSecret: APP.appSecret, rateLimit: 2 });
+  try {
+    fake.addUser(OWNER, OWNER_TOKENS);
+    const c = client(fake, OWNER_TOKENS);
+    const first = await c.v2.get('users/me', undefined, { fullResponse: true });
+    const second = await c.v2.get('users/me', undefined, { fullResponse: true });
+    expect([first.rateLimit?.remaining, second.rateLimit?.remaining]).toEqual([1, 0]);
+    const resetAt = first.rateLimit!.reset;
+    expect(resetAt).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + 899);
+    expect(resetAt).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 900);
+    const e = await apiError(() => c.v2.me());
+    expect(e.code).toBe(429);
+    expect(e.rateLimit).toEqual({ limit: 2, remaining: 0, reset: resetAt });
+    expect(e.data).toEqual({ title: 'Too Many Requests', detail: 'Too Many Requests', type: 'about:blank', status: 429 });
+    // Another endpoint has its own window.
+    expect((await c.v2.get('users/1001/tweets', undefined, { fullResponse: true })).rateLimit?.remaining).toBe(1);
+  } finally {
+    await fake.close();
+  }
+});
+
+test('200,000 generated posts: added quickly, served lazily', async () => {
+  const fake = await startFakeX({ consumerKey: APP.appKey, consumerSecret: APP.appSecret, timelineCap: 250_000 });
+  try {
+    fake.addUser(OWNER, OWNER_TOKENS);
+    let makeCalls = 0;
+    const started = Date.now();
+    // One post a second, ids rising with time like snowflakes.
+    fake.addGeneratedPosts(OWNER.id, 200_000, (i) => {
+      makeCalls++;
+      return { id: String(1_000_000_000 + i), text: `bulk ${i} & co`, created_at: new Date(BASE_MS + i * 1000).toISOString() };
+    });
+    makeCalls = 0;
+    const c = client(fake, OWNER_TOKENS);
+    // A one-hour window in the middle of the range: 3,601 posts (both ends inclusive).
+    const from = new Date(BASE_MS + 100_000 * 1000).toISOString();
+    const to = new Date(BASE_MS + 103_600 * 1000).toISOString();
+    const tl = await c.v2.userTimeline(OWNER.id, { max_results: 100, start_time: from, end_time: to });
+    expect(tl.tweets[0]).toEqual({ id: String(1_000_000_000 + 103_600), text: 'bulk 103600 &amp; co', edit_history_tweet_ids: [String(1_000_000_000 + 103_600)] });
+    await tl.fetchNext();
+    expect(tl.tweets.at(-1)!.id).toBe(String(1_000_000_000 + 103_600 - 199));
+    expect(makeCalls).toBeLessThanOrEqual(2 * 101); // only the served pages were built
+    expect(Date.now() - started).toBeLessThan(10_000);
+  } finally {
+    await fake.close();
+  }
+});
+
+describe('OAuth 1.0a signing rules', () => {
+  test('signature base string and HMAC-SHA1 match the worked example in X\'s documentation', () => {
+    // https://developer.x.com/en/docs/authentication/oauth-1-0a/creating-a-signature
+    const base = signatureBaseString('POST', 'https://api.twitter.com/1.1/statuses/update.json', [
+      ['status', 'Hello Ladies + Gentlemen, a signed OAuth request!'], ['include_entities', 'true'],
+      ['oauth_consumer_key', 'xvz1evFS4wEEPTGEFPHBog'], ['oauth_nonce', 'kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg'],
+      ['oauth_signature_method', 'HMAC-SHA1'], ['oauth_timestamp', '1318622958'],
+      ['oauth_token', '370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb'], ['oauth_version', '1.0'],
+    ]);
+    expect(base.startsWith('POST&https%3A%2F%2Fapi.twitter.com%2F1.1%2Fstatuses%2Fupdate.json&include_entities%3Dtrue%26oauth_consumer_key')).toBe(true);
+    expect(hmacSha1Signature(base, 'kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw', 'LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE'))
+      .toBe('hCtSmYh+iHYCEqBWrE7C7hYmtUk=');
+  });
+
+  test('a hand-signed RFC 5849 request (oauth_callback in the header) gets a request token', async () => {
+    const fake = await startFakeX({ consumerKey: APP.appKey, consumerSecret: APP.appSecret });
+    try {
+      const url = `${fake.url}/oauth/request_token`;
+      const oauth: Record<string, string> = {
+        oauth_callback: CALLBACK, oauth_consumer_key: APP.appKey, oauth_nonce: 'n' + Date.now(),
+        oauth_signature_method: 'HMAC-SHA1', oauth_timestamp: String(Math.floor(Date.now() / 1000)), oauth_version: '1.0',
+      };
+      oauth.oauth_signature = hmacSha1Signature(signatureBaseString('POST', url, Object.entries(oauth)), APP.appSecret, '');
+      const header = 'OAuth ' + Object.entries(oauth).map(([k, v]) => `${percentEncode(k)}="${percentEncode(v)}"`).join(', ');
+      const res = await fetch(url, { method: 'POST', headers: { authorization: header } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      const body = new URLSearchParams(await res.text());
+      expect(body.get('oauth_callback_confirmed')).toBe('true');
+      expect(body.get('oauth_token_secret')).toBeTruthy();
+      // Unsigned: refused with a plain-text 401.
+      const unsigned = await fetch(url, { method: 'POST' });
+      expect(unsigned.status).toBe(401);
+      expect(unsigned.headers.get('content-type')).toMatch(/^text\/plain/);
+    } finally {
+      await fake.close();
+    }
+  });
+});
