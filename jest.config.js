@@ -2,8 +2,8 @@
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
-  // jose 6 is ESM-only: let SWC turn it into CommonJS for Jest.
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  // jose 6 and p-limit 7 are ESM-only: let SWC turn them into CommonJS for Jest.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|p-limit|yocto-queue)/)'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   // Two cores: one worker per core; suites start their own servers on port 0.
   maxWorkers: 2,

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { ConfigError } from './config';
 import { loadConfig } from './credentials';
 import { createApp } from './http/app';
+import { createWorker } from './ingest/worker';
 import { createLogger } from './logger';
 import { openStore } from './store';
 
@@ -26,7 +27,11 @@ async function main(mode: Mode): Promise<void> {
     );
   }
 
-  // WORKER-HOOK
+  if (mode === 'all' || mode === 'worker') {
+    const worker = createWorker({ config, logger, store });
+    worker.start();
+    closers.push({ name: 'worker', close: () => worker.stop() });
+  }
 
   if (mode === 'all' || mode === 'web') {
     const app = createApp({ config, logger, store });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SecretBox } from '../../crypto/secretBox';
+import { NotFoundError } from '../../errors';
 import {
   SETTING_KEYS,
   type DayReservation,
@@ -190,6 +191,7 @@ export class SqliteStore implements Store {
   }
 
   async saveJobAccount(jobId: string, m: { tenantId: string | null; accountId: string; accountName: string }): Promise<Job> {
+    if (!this.jobRow(jobId)) throw new NotFoundError(`Job ${jobId} is not known to this connector`);
     this.db
       .prepare('UPDATE jobs SET tenant_id = ?, account_name = ?, saved = 1, updated_at = ? WHERE job_id = ? AND account_id = ?')
       .run(m.tenantId, m.accountName, this.now().toISOString(), jobId, m.accountId);

@@ -1,0 +1,249 @@
+import pLimit from 'p-limit';
+import type { Config } from '../config';
+import { AppError, PermanentError, TransientError } from '../errors';
+import type { Logger } from '../logger';
+import { compareIds } from '../store/shared';
+import type { Job, Store, TaskMessage, TaskRun, TaskStatus } from '../store/types';
+import { EventApiClient, ReportStatus } from './eventApi';
+import { dayOf, Includes, mapPost, mediaToFetch, type MediaRef } from './item';
+import { fetchMedia } from './media';
+import type { RetryPolicy } from './retry';
+import { Spool } from './spool';
+import { ItemUploader } from './uploader';
+import { PostSource, type PostPage } from './xPosts';
+
+export interface TaskDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  eventApi: EventApiClient;
+  retry: RetryPolicy;
+  uploadConcurrency: number;
+  mediaConcurrency: number;
+  signal?: AbortSignal;
+}
+
+/** What one run of a task produced, before it is reported. */
+interface Outcome {
+  status: ReportStatus;
+  items: number;
+  /** Pre-serialized itemMetadata entries: a 200,000-item day stays a list of short strings. */
+  metadata: string[];
+  newestId: string | null;
+  attachmentsSkipped: number;
+  daysOverCap: string[];
+  error: string | null;
+}
+
+const STATUS_NAMES: Record<ReportStatus, TaskStatus> = {
+  [ReportStatus.Success]: 'success',
+  [ReportStatus.TemporaryFailure]: 'temporary_failure',
+  [ReportStatus.PermanentFailure]: 'permanent_failure',
+};
+
+/** A task that cannot even be reported (no AAD app configured): it stays queued and is retried later. */
+export class CannotReportError extends AppError {
+  constructor(message: string) {
+    super(message, 409, 'CannotReport');
+  }
+}
+
+function failure(err: unknown): { status: ReportStatus; error: string } {
+  if (err instanceof PermanentError) return { status: ReportStatus.PermanentFailure, error: err.message };
+  if (err instanceof TransientError) return { status: ReportStatus.TemporaryFailure, error: err.message };
+  return { status: ReportStatus.TemporaryFailure, error: (err as Error)?.message ?? String(err) };
+}
+
+/**
+ * Runs one download task end to end: fetch the window's posts (and DirtyEntities) into a spool,
+ * count them per UTC day against the cap, map and upload the allowed days' items with their
+ * media, report to the Event API, and only then advance the job's SinceId.
+ * Safe to run again after a crash: blob names, ledger counts and the report are idempotent.
+ */
+export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<TaskRun> {
+  const { store, logger: parentLogger } = deps;
+  const log = parentLogger.child({ jobId: task.jobId, taskId: task.taskId });
+  const previous = await store.getTaskRun(task.jobId, task.taskId);
+  if (previous?.reported) {
+    log.info('task was already reported; nothing to do');
+    return previous;
+  }
+
+  const settings = await store.getSettings();
+  if (!settings.AADAppId || !settings.AADAppSecret) {
+    throw new CannotReportError('The AAD Application ID and Secret are not configured, so the task cannot be reported');
+  }
+  const started = Date.now();
+  const run: TaskRun = {
+    jobId: task.jobId,
+    taskId: task.taskId,
+    windowStart: task.startTime,
+    windowEnd: task.endTime,
+    status: 'running',
+    items: 0,
+    attachmentsSkipped: 0,
+    daysOverCap: [],
+    startedAt: new Date(started).toISOString(),
+    finishedAt: null,
+    durationMs: null,
+    error: null,
+    reported: false,
+  };
+  await store.recordTaskRun(run);
+  log.info({ start: task.startTime, end: task.endTime, dirty: task.dirtyEntities?.length ?? 0 }, 'task started');
+
+  const job = await store.getJob(task.jobId);
+  let outcome: Outcome;
+  if (!job || !job.accessToken || !job.accessSecret || !job.accountId) {
+    outcome = emptyOutcome(ReportStatus.PermanentFailure, 'The job has no signed-in X account: sign in again from the job setup page');
+  } else if (!settings.TwitterApiKey || !settings.TwitterApiSecretKey) {
+    outcome = emptyOutcome(ReportStatus.PermanentFailure, 'The X app is not configured: enter the Twitter Api Key and Secret Key on the Configure page');
+  } else {
+    outcome = await ingest(task, job as Job & { accountId: string; accessToken: string; accessSecret: string }, settings, deps, log);
+  }
+
+  Object.assign(run, {
+    status: STATUS_NAMES[outcome.status],
+    items: outcome.items,
+    attachmentsSkipped: outcome.attachmentsSkipped,
+    daysOverCap: outcome.daysOverCap,
+    error: outcome.error,
+  });
+  await store.recordTaskRun(run);
+
+  await deps.eventApi.report(
+    { clientId: settings.AADAppId, clientSecret: settings.AADAppSecret },
+    task.jobId,
+    task.taskId,
+    outcome.status,
+    outcome.metadata,
+    deps.signal,
+    (err, wait) => log.warn({ err: err.message, waitMs: wait }, 'Event API report failed; retrying'),
+  );
+  // SinceId moves only once the Import service knows about the items.
+  if (outcome.newestId) await store.advanceSinceId(task.jobId, outcome.newestId);
+  run.reported = true;
+  run.finishedAt = new Date().toISOString();
+  run.durationMs = Date.now() - started;
+  await store.recordTaskRun(run);
+  log.info({ status: run.status, items: run.items, skipped: run.attachmentsSkipped, overCap: run.daysOverCap, ms: run.durationMs }, 'task reported');
+  return run;
+}
+
+function emptyOutcome(status: ReportStatus, error: string): Outcome {
+  return { status, items: 0, metadata: [], newestId: null, attachmentsSkipped: 0, daysOverCap: [], error };
+}
+
+async function ingest(
+  task: TaskMessage,
+  job: Job & { accountId: string; accessToken: string; accessSecret: string },
+  settings: { TwitterApiKey?: string; TwitterApiSecretKey?: string },
+  deps: TaskDeps,
+  log: Logger,
+): Promise<Outcome> {
+  const { config, store, signal } = deps;
+  const source = new PostSource({
+    baseUrl: config.xApiBaseUrl,
+    app: { appKey: settings.TwitterApiKey!, appSecret: settings.TwitterApiSecretKey! },
+    user: { accessToken: job.accessToken, accessSecret: job.accessSecret },
+    retry: deps.retry,
+    signal,
+    onRetry: (what, err, waitMs) => log.warn({ what, err: err.message, waitMs }, 'X call failed; retrying'),
+  });
+  const spool = await Spool.create(config.dataDir, task.jobId, task.taskId);
+  try {
+    // Pass 1: fetch into the spool, counting items per UTC day.
+    const counts = new Map<string, number>();
+    const seen = new Set<string>();
+    const start = new Date(task.startTime);
+    const end = new Date(task.endTime);
+    try {
+      const keep = async (page: PostPage, inWindow: boolean) => {
+        const fresh = page.data.filter((p) => {
+          if (seen.has(p.id)) return false;
+          const at = new Date(p.created_at ?? 0).getTime();
+          return !inWindow || (at >= start.getTime() && at <= end.getTime());
+        });
+        for (const p of fresh) {
+          seen.add(p.id);
+          const day = dayOf(p.created_at);
+          counts.set(day, (counts.get(day) ?? 0) + 1);
+        }
+        if (fresh.length) await spool.write({ data: fresh, includes: page.includes });
+      };
+      for await (const page of source.timeline(job.accountId, start, end)) await keep(page, true);
+      // DirtyEntities are re-uploaded whatever their date.
+      if (task.dirtyEntities?.length) {
+        for await (const page of source.byIds(task.dirtyEntities)) await keep(page, false);
+      }
+      await spool.finish();
+    } catch (err) {
+      if (err instanceof PermanentError && err.authRevoked) {
+        await store.setNeedsRelogin(task.jobId, true);
+        log.warn('X refused the job tokens; the job now needs sign-in again');
+      }
+      return emptyOutcome(failure(err).status, failure(err).error);
+    }
+
+    // The cap: a day whose total would exceed it gets none of its items uploaded.
+    const reservation = await store.reserveDays(task.jobId, task.taskId, counts, config.dailyItemCap);
+    const allowed = new Set(reservation.accepted);
+    const daysOverCap = reservation.rejected.map((r) => r.day);
+    if (daysOverCap.length) log.warn({ days: reservation.rejected }, 'days over the daily item cap: their items are not uploaded');
+
+    // Pass 2: media, mapping and upload, page by page, with bounded concurrency.
+    const uploader = new ItemUploader(task.blobSasUri);
+    const uploads = pLimit(deps.uploadConcurrency);
+    const downloads = pLimit(deps.mediaConcurrency);
+    const container = { id: job.accountId, name: job.accountName ?? job.accountUsername ?? job.accountId };
+    const metadata: string[] = [];
+    let newestId: string | null = null;
+    let attachmentsSkipped = 0;
+    try {
+      for await (const p of spool.pages()) {
+        const inc = new Includes(p.includes);
+        const posts = p.data.filter((post) => allowed.has(dayOf(post.created_at)));
+        const media = new Map<string, string | null>();
+        const wanted = new Map<string, MediaRef>();
+        for (const post of posts) for (const ref of mediaToFetch(post, inc)) wanted.set(ref.url, ref);
+        await Promise.all(
+          [...wanted.values()].map((ref) =>
+            downloads(async () => {
+              const r = await fetchMedia(ref.url, { allowedHosts: config.allowedMediaHosts, maxBytes: config.maxAttachmentBytes, retry: deps.retry, signal });
+              if (!r.ok) log.warn({ url: ref.url, reason: r.reason, detail: r.detail }, 'attachment kept without content');
+              media.set(ref.url, r.ok ? r.base64 : null);
+            }),
+          ),
+        );
+        await Promise.all(
+          posts.map((post) =>
+            uploads(async () => {
+              const item = mapPost(post, inc, container, (ref) => media.get(ref.url) ?? null);
+              for (const a of [item, ...(item.PreContext ?? [])]) {
+                for (const att of a.ContentAttachments ?? []) if (att.Content === null) attachmentsSkipped++;
+              }
+              await uploader.upload(ItemUploader.blobName(task.jobId, task.taskId, post.id), JSON.stringify(item), signal);
+              metadata.push(JSON.stringify({ id: item.Id, modificationTimestampUtc: item.SentTimeUtc, fileName: `${item.Id}.json` }));
+              if (newestId === null || compareIds(item.Id, newestId) > 0) newestId = item.Id;
+            }),
+          ),
+        );
+      }
+    } catch (err) {
+      const f = failure(err);
+      return { status: f.status, items: metadata.length, metadata, newestId: null, attachmentsSkipped, daysOverCap, error: f.error };
+    }
+    const nothingElse = metadata.length === 0 && daysOverCap.length > 0;
+    return {
+      status: nothingElse ? ReportStatus.PermanentFailure : ReportStatus.Success,
+      items: metadata.length,
+      metadata,
+      newestId,
+      attachmentsSkipped,
+      daysOverCap,
+      error: daysOverCap.length ? `Over the daily cap of ${config.dailyItemCap} items: ${daysOverCap.join(', ')} (not uploaded)` : null,
+    };
+  } finally {
+    await spool.remove();
+  }
+}

@@ -1,0 +1,37 @@
+import { AnonymousCredential, ContainerClient, RestError, StorageRetryPolicyType } from '@azure/storage-blob';
+import { PermanentError, TransientError } from '../errors';
+
+/**
+ * Uploads Items through the task's container SAS URL. Blob names are deterministic
+ * ({jobId}/{taskId}/{postId}.json), so a retried task overwrites instead of duplicating.
+ */
+export class ItemUploader {
+  private readonly container: ContainerClient;
+
+  constructor(sasUrl: string, tries = 4) {
+    this.container = new ContainerClient(sasUrl, new AnonymousCredential(), {
+      retryOptions: { maxTries: tries, retryPolicyType: StorageRetryPolicyType.EXPONENTIAL, retryDelayInMs: 500, maxRetryDelayInMs: 10_000 },
+    });
+  }
+
+  static blobName(jobId: string, taskId: string, postId: string): string {
+    return `${jobId}/${taskId}/${postId}.json`;
+  }
+
+  async upload(name: string, json: string, signal?: AbortSignal): Promise<void> {
+    const body = Buffer.from(json, 'utf8');
+    try {
+      await this.container.getBlockBlobClient(name).upload(body, body.length, {
+        blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8' },
+        abortSignal: signal,
+      });
+    } catch (err) {
+      const status = err instanceof RestError ? err.statusCode : undefined;
+      // 401/403/404: the SAS is wrong, expired or its container gone — retrying the task will not help.
+      if (status === 401 || status === 403 || status === 404) {
+        throw new PermanentError(`Uploading ${name} was refused by Blob Storage (HTTP ${status}): the BlobSasUri is invalid or expired`, { cause: err });
+      }
+      throw new TransientError(`Uploading ${name} failed${status ? ` (HTTP ${status})` : ''}`, { cause: err });
+    }
+  }
+}

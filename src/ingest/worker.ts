@@ -1,0 +1,184 @@
+import type { INetworkModule } from '@azure/msal-node';
+import { setMaxListeners } from 'node:events';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { Lease, Store, TaskRun } from '../store/types';
+import { EventApiClient } from './eventApi';
+import { CannotReportError, processTask } from './processTask';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry';
+
+export interface WorkerOptions {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  /** msal's HTTP client, for tests against a fake authority. */
+  networkClient?: INetworkModule;
+  retry?: RetryPolicy;
+  uploadConcurrency?: number;
+  mediaConcurrency?: number;
+  /** How long a lease hides a task; a crashed worker's task reappears after this. */
+  visibilityMs?: number;
+  /** How long stop() lets a running task finish before giving its lease back. */
+  shutdownGraceMs?: number;
+}
+
+export interface Worker {
+  /** Leases and runs at most one task; undefined when the queue is empty. */
+  runOnce(): Promise<TaskRun | undefined>;
+  /** Runs tasks until the queue is empty or the worker stops; returns how many ran. */
+  drain(): Promise<number>;
+  /** Starts the INGEST_CRON schedule (runs never overlap). */
+  start(): void;
+  stop(): Promise<void>;
+  /** Health for the status page. */
+  state(): { running: boolean; lastRunAt: string | null; lastError: string | null };
+}
+
+export const DEFAULT_VISIBILITY_MS = 5 * 60 * 1000;
+
+/** One signal per task, shared by its many concurrent downloads and uploads. */
+function newAbort(): AbortController {
+  const abort = new AbortController();
+  setMaxListeners(0, abort.signal);
+  return abort;
+}
+
+export function createWorker(opts: WorkerOptions): Worker {
+  const { config, store } = opts;
+  const log = opts.logger.child({ component: 'worker' });
+  const retry = opts.retry ?? DEFAULT_RETRY;
+  const visibilityMs = opts.visibilityMs ?? DEFAULT_VISIBILITY_MS;
+  const eventApi = new EventApiClient({
+    baseUrl: config.eventApiBaseUrl,
+    authorityHost: config.aadAuthorityHost,
+    tenantId: config.tenantId,
+    networkClient: opts.networkClient,
+    retry,
+  });
+  let schedule: ScheduledTask | undefined;
+  let stopping = false;
+  let current: { promise: Promise<unknown>; abort: AbortController } | undefined;
+  let lastRunAt: string | null = null;
+  let lastError: string | null = null;
+
+  async function runLease(lease: Lease, abort: AbortController): Promise<TaskRun | undefined> {
+    const { jobId, taskId } = lease.task;
+    const taskLog = log.child({ jobId, taskId, attempt: lease.dequeueCount });
+    // Keep the lease while working; losing it means another worker has the task now.
+    const heartbeat = setInterval(() => {
+      store.extendLease(lease, visibilityMs).then(
+        (kept) => {
+          if (!kept) {
+            taskLog.warn('lease lost; stopping this run');
+            abort.abort(new Error('lease lost'));
+          }
+        },
+        (err: unknown) => taskLog.warn({ err: (err as Error).message }, 'could not extend the lease'),
+      );
+    }, Math.max(1000, Math.floor(visibilityMs / 3)));
+    try {
+      const run = await processTask(lease.task, {
+        config,
+        store,
+        logger: taskLog,
+        eventApi,
+        retry,
+        uploadConcurrency: opts.uploadConcurrency ?? 16,
+        mediaConcurrency: opts.mediaConcurrency ?? 8,
+        signal: abort.signal,
+      });
+      await store.completeTask(lease);
+      lastError = null;
+      return run;
+    } catch (err) {
+      const message = (err as Error)?.message ?? String(err);
+      lastError = message;
+      if (abort.signal.aborted) {
+        // Shutdown or a lost lease: give the task back (a no-op when the lease is not ours any more).
+        await store.releaseTask(lease).catch(() => undefined);
+        taskLog.warn({ reason: message }, 'task interrupted; returned to the queue');
+      } else {
+        // Not reported (no AAD app, Event API down): the lease expires and the task is tried again.
+        taskLog.error({ err: message, retryInMs: visibilityMs }, err instanceof CannotReportError ? 'task cannot be reported yet' : 'task failed before it was reported');
+        const previous = await store.getTaskRun(jobId, taskId).catch(() => undefined);
+        if (previous && !previous.reported) await store.recordTaskRun({ ...previous, error: message }).catch(() => undefined);
+      }
+      return undefined;
+    } finally {
+      clearInterval(heartbeat);
+      lastRunAt = new Date().toISOString();
+    }
+  }
+
+  async function runOnce(): Promise<TaskRun | undefined> {
+    if (stopping) return undefined;
+    const lease = await store.leaseTask(visibilityMs);
+    if (!lease) return undefined;
+    const abort = newAbort();
+    const promise = runLease(lease, abort);
+    current = { promise, abort };
+    try {
+      return await promise;
+    } finally {
+      current = undefined;
+    }
+  }
+
+  async function drain(): Promise<number> {
+    let ran = 0;
+    for (;;) {
+      if (stopping) return ran;
+      const lease = await store.leaseTask(visibilityMs);
+      if (!lease) return ran;
+      const abort = newAbort();
+      const promise = runLease(lease, abort);
+      current = { promise, abort };
+      await promise;
+      current = undefined;
+      ran++;
+    }
+  }
+
+  return {
+    runOnce,
+    drain,
+    start() {
+      schedule = cron.schedule(
+        config.ingestCron,
+        async () => {
+          try {
+            await drain();
+          } catch (err) {
+            lastError = (err as Error).message;
+            log.error({ err: lastError }, 'worker run failed');
+          }
+        },
+        {
+          name: 'ingest',
+          noOverlap: true,
+          // node-cron warns on every skipped overlapping run otherwise.
+          logger: { info: () => undefined, warn: () => undefined, debug: () => undefined, error: (m) => log.error({ err: String(m) }, 'scheduler error') },
+        },
+      );
+      log.info({ cron: config.ingestCron }, 'worker scheduled');
+    },
+    async stop() {
+      stopping = true;
+      await schedule?.stop();
+      await schedule?.destroy();
+      const running = current;
+      if (running) {
+        const grace = new Promise((resolve) => setTimeout(resolve, opts.shutdownGraceMs ?? 20_000).unref());
+        const finished = await Promise.race([running.promise.then(() => true), grace.then(() => false)]);
+        if (!finished) {
+          running.abort.abort(new Error('worker shutting down'));
+          await running.promise;
+        }
+      }
+    },
+    state() {
+      return { running: current !== undefined, lastRunAt, lastError };
+    },
+  };
+}

@@ -1,0 +1,209 @@
+import { TableTransaction, type TableClient } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
+import type { SecretBox } from '../../crypto/secretBox';
+import { purposes } from '../shared';
+import {
+  SETTING_KEYS,
+  type DayReservation,
+  type DayTotal,
+  type Job,
+  type JobAuthorization,
+  type Lease,
+  type RequestToken,
+  type Settings,
+  type Store,
+  type TaskMessage,
+  type TaskRun,
+} from '../types';
+import { AzureJobs } from './azureJobs';
+import { AzureLedger } from './azureLedger';
+import { AzureTaskQueue } from './azureQueue';
+import { AzureTaskRuns } from './azureTaskRuns';
+import { checkPrefix, tableClient, translate, unless404 } from './tables';
+
+export interface AzureStoreOptions {
+  /** Prefix of every table and queue name, so several deployments (or test suites) can share an account. */
+  prefix?: string;
+}
+
+const SETTINGS_PARTITION = 'settings';
+
+/**
+ * Azure Tables + one Azure Storage queue (STORAGE_CONNECTION_STRING), for several instances
+ * sharing one store. Behaves as the SQLite adapter does; where Azure cannot (queue order,
+ * whole-second visibility, approximate depth) the difference is noted where it arises.
+ * Tables: <prefix>settings, <prefix>reqtokens, <prefix>jobs, <prefix>tasks, <prefix>ledger,
+ * <prefix>runs; queue: <prefix>-tasks.
+ */
+export class AzureStore implements Store {
+  readonly kind = 'azure' as const;
+
+  private constructor(
+    private readonly settings: TableClient,
+    private readonly jobs: AzureJobs,
+    private readonly queue: AzureTaskQueue,
+    private readonly queueClient: QueueClient,
+    private readonly ledger: AzureLedger,
+    private readonly runs: AzureTaskRuns,
+    private readonly box: SecretBox,
+  ) {}
+
+  static async open(
+    connectionString: string,
+    box: SecretBox,
+    now: () => Date = () => new Date(),
+    options: AzureStoreOptions = {},
+  ): Promise<AzureStore> {
+    const prefix = checkPrefix(options.prefix ?? 'xconn');
+    const table = (name: string): TableClient => tableClient(connectionString, `${prefix}${name}`);
+    const [settings, tokens, jobs, tasks, ledger, runs] = ['settings', 'reqtokens', 'jobs', 'tasks', 'ledger', 'runs'].map(table) as [
+      TableClient,
+      TableClient,
+      TableClient,
+      TableClient,
+      TableClient,
+      TableClient,
+    ];
+    const queueClient = new QueueClient(connectionString, `${prefix}-tasks`);
+    try {
+      // createTable succeeds when the table exists, so concurrent starts are fine.
+      await Promise.all([...[settings, tokens, jobs, tasks, ledger, runs].map((t) => t.createTable()), queueClient.createIfNotExists()]);
+    } catch (err) {
+      throw translate(err, 'open');
+    }
+    return new AzureStore(
+      settings,
+      new AzureJobs(jobs, tokens, box, now),
+      new AzureTaskQueue(queueClient, tasks, box),
+      queueClient,
+      new AzureLedger(ledger),
+      new AzureTaskRuns(runs, now),
+      box,
+    );
+  }
+
+  /** Azure SDK failures that may pass become TransientError at this boundary. */
+  private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw translate(err, op);
+    }
+  }
+
+  // Settings ---------------------------------------------------------------------------------
+
+  getSettings(): Promise<Settings> {
+    return this.call('getSettings', async () => {
+      const out: Settings = {};
+      const rows = this.settings.listEntities<{ rowKey: string; value: string }>({
+        queryOptions: { filter: `PartitionKey eq '${SETTINGS_PARTITION}'` },
+      });
+      for await (const row of rows) {
+        if ((SETTING_KEYS as readonly string[]).includes(row.rowKey)) {
+          out[row.rowKey as keyof Settings] = this.box.open(row.value, purposes.setting(row.rowKey));
+        }
+      }
+      return out;
+    });
+  }
+
+  saveSettings(patch: Settings): Promise<void> {
+    return this.call('saveSettings', async () => {
+      // One partition, one transaction: a patch lands whole or not at all, as in SQLite.
+      const tx = new TableTransaction();
+      for (const key of SETTING_KEYS) {
+        const value = patch[key];
+        if (value === undefined) continue;
+        tx.upsertEntity({ partitionKey: SETTINGS_PARTITION, rowKey: key, value: this.box.seal(value, purposes.setting(key)) }, 'Replace');
+      }
+      if (tx.actions.length > 0) await this.settings.submitTransaction(tx.actions);
+    });
+  }
+
+  // Request tokens and jobs ------------------------------------------------------------------
+
+  putRequestToken(token: RequestToken): Promise<void> {
+    return this.call('putRequestToken', () => this.jobs.putRequestToken(token));
+  }
+  takeRequestToken(token: string): Promise<RequestToken | undefined> {
+    return this.call('takeRequestToken', () => this.jobs.takeRequestToken(token));
+  }
+  deleteRequestTokens(jobId: string): Promise<number> {
+    return this.call('deleteRequestTokens', () => this.jobs.deleteRequestTokens(jobId));
+  }
+  getJob(jobId: string): Promise<Job | undefined> {
+    return this.call('getJob', () => this.jobs.getJob(jobId));
+  }
+  listJobs(): Promise<Job[]> {
+    return this.call('listJobs', () => this.jobs.listJobs());
+  }
+  saveJobAuthorization(jobId: string, auth: JobAuthorization): Promise<Job> {
+    return this.call('saveJobAuthorization', () => this.jobs.saveJobAuthorization(jobId, auth));
+  }
+  saveJobAccount(jobId: string, mapping: { tenantId: string | null; accountId: string; accountName: string }): Promise<Job> {
+    return this.call('saveJobAccount', () => this.jobs.saveJobAccount(jobId, mapping));
+  }
+  jobsForAccount(accountId: string, exceptJobId?: string): Promise<string[]> {
+    return this.call('jobsForAccount', () => this.jobs.jobsForAccount(accountId, exceptJobId));
+  }
+  setNeedsRelogin(jobId: string, needsRelogin: boolean): Promise<boolean> {
+    return this.call('setNeedsRelogin', () => this.jobs.setNeedsRelogin(jobId, needsRelogin));
+  }
+  advanceSinceId(jobId: string, sinceId: string): Promise<void> {
+    return this.call('advanceSinceId', () => this.jobs.advanceSinceId(jobId, sinceId));
+  }
+  deleteJob(jobId: string): Promise<boolean> {
+    return this.call('deleteJob', () => this.jobs.deleteJob(jobId));
+  }
+
+  // Task queue -------------------------------------------------------------------------------
+
+  enqueueTask(task: TaskMessage): Promise<void> {
+    return this.call('enqueueTask', () => this.queue.enqueue(task));
+  }
+  /** Azure queues are FIFO only approximately, and visibility is rounded up to whole seconds. */
+  leaseTask(visibilityMs: number): Promise<Lease | undefined> {
+    return this.call('leaseTask', () => this.queue.lease(visibilityMs));
+  }
+  /** Updates lease.leaseId in place: the pop receipt changes with every update of the message. */
+  extendLease(lease: Lease, visibilityMs: number): Promise<boolean> {
+    return this.call('extendLease', () => this.queue.extend(lease, visibilityMs));
+  }
+  completeTask(lease: Lease): Promise<void> {
+    return this.call('completeTask', () => this.queue.complete(lease));
+  }
+  releaseTask(lease: Lease): Promise<void> {
+    return this.call('releaseTask', () => this.queue.release(lease));
+  }
+  queueDepth(): Promise<number> {
+    return this.call('queueDepth', () => this.queue.depth());
+  }
+
+  // Daily ledger and task history ------------------------------------------------------------
+
+  reserveDays(jobId: string, taskId: string, counts: Map<string, number>, cap: number): Promise<DayReservation> {
+    return this.call('reserveDays', () => this.ledger.reserveDays(jobId, taskId, counts, cap));
+  }
+  dayTotals(sinceDay: string): Promise<DayTotal[]> {
+    return this.call('dayTotals', () => this.ledger.dayTotals(sinceDay));
+  }
+  recordTaskRun(run: TaskRun): Promise<void> {
+    return this.call('recordTaskRun', () => this.runs.record(run));
+  }
+  getTaskRun(jobId: string, taskId: string): Promise<TaskRun | undefined> {
+    return this.call('getTaskRun', () => this.runs.get(jobId, taskId));
+  }
+  listTaskRuns(limit: number): Promise<TaskRun[]> {
+    return this.call('listTaskRuns', () => this.runs.list(limit));
+  }
+
+  ping(): Promise<void> {
+    return this.call('ping', async () => {
+      await Promise.all([unless404(this.settings.getEntity(SETTINGS_PARTITION, '~ping')), this.queueClient.getProperties()]);
+    });
+  }
+
+  /** The SDK clients hold no connections of their own that need closing. */
+  async close(): Promise<void> {}
+}
