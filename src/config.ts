@@ -42,6 +42,7 @@ const envSchema = z.object({
   DAILY_ITEM_CAP: intFromEnv(1, 10_000_000).default(200_000),
   INGEST_CRON: z.string().trim().min(1).default('*/5 * * * * *'),
   MAX_ATTACHMENT_MB: z.coerce.number().positive().max(1024).default(10),
+  TASK_VISIBILITY_SECONDS: intFromEnv(2, 12 * 3600).default(300),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -62,6 +63,8 @@ export interface Config {
   dailyItemCap: number;
   ingestCron: string;
   maxAttachmentBytes: number;
+  /** How long a leased task stays hidden; a crashed worker's task is retried after it. */
+  taskVisibilityMs: number;
   logLevel: string;
 }
 
@@ -111,6 +114,7 @@ export function parseEnv(env: Env): Omit<Config, 'tenantId' | 'apiSecretKey'> & 
     dailyItemCap: e.DAILY_ITEM_CAP,
     ingestCron: e.INGEST_CRON,
     maxAttachmentBytes: Math.floor(e.MAX_ATTACHMENT_MB * 1024 * 1024),
+    taskVisibilityMs: e.TASK_VISIBILITY_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
   };
 }

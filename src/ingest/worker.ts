@@ -35,8 +35,6 @@ export interface Worker {
   state(): { running: boolean; lastRunAt: string | null; lastError: string | null };
 }
 
-export const DEFAULT_VISIBILITY_MS = 5 * 60 * 1000;
-
 /** One signal per task, shared by its many concurrent downloads and uploads. */
 function newAbort(): AbortController {
   const abort = new AbortController();
@@ -48,7 +46,7 @@ export function createWorker(opts: WorkerOptions): Worker {
   const { config, store } = opts;
   const log = opts.logger.child({ component: 'worker' });
   const retry = opts.retry ?? DEFAULT_RETRY;
-  const visibilityMs = opts.visibilityMs ?? DEFAULT_VISIBILITY_MS;
+  const visibilityMs = opts.visibilityMs ?? config.taskVisibilityMs;
   const eventApi = new EventApiClient({
     baseUrl: config.eventApiBaseUrl,
     authorityHost: config.aadAuthorityHost,

@@ -1,0 +1,95 @@
+import { startAzurite, type AzuriteHandle } from '../fakes/azurite';
+import type { FakeXPost } from '../fakes/xServer';
+import { ACCOUNT } from '../helpers/signIn';
+import { startPipeline, type Pipeline } from '../helpers/pipeline';
+
+const CAP = 5;
+let seq = 0;
+
+/** n posts of the account on `day` (YYYY-MM-DD), from `hour` on, one a minute. */
+function onDay(day: string, n: number, hour = 1): FakeXPost[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: String(4000000000000000000n + BigInt(++seq)),
+    author_id: ACCOUNT.id,
+    text: `post ${seq} on ${day}`,
+    created_at: `${day}T${String(hour).padStart(2, '0')}:${String(i).padStart(2, '0')}:00.000Z`,
+  }));
+}
+
+let azurite: AzuriteHandle;
+let p: Pipeline;
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+});
+afterAll(async () => {
+  await azurite.close();
+});
+beforeEach(async () => {
+  p = await startPipeline({ azurite, env: { DAILY_ITEM_CAP: String(CAP) } });
+});
+afterEach(async () => {
+  await p.close();
+});
+
+describe('daily item cap (DAILY_ITEM_CAP, per UTC day of SentTimeUtc, across the job)', () => {
+  test('when a day has exactly the cap, then all of its items are uploaded', async () => {
+    p.x.addPosts(onDay('2026-11-03', CAP));
+    await p.requestTask('t1', '2026-11-03T00:00:00Z', '2026-11-03T23:59:59Z');
+    await p.worker.drain();
+    const [report] = await p.events.waitForReports(1);
+    expect(report!.body.status).toBe(0);
+    expect(report!.body.itemMetadata).toHaveLength(CAP);
+    expect((await p.blobs()).length).toBe(CAP);
+  });
+
+  test('when one day has cap + 1, then none of that day is uploaded and the other days are', async () => {
+    const over = onDay('2026-11-04', CAP + 1);
+    const fine = onDay('2026-11-05', 2);
+    p.x.addPosts([...over, ...fine]);
+    await p.requestTask('t1', '2026-11-04T00:00:00Z', '2026-11-05T23:59:59Z');
+    await p.worker.drain();
+    const [report] = await p.events.waitForReports(1);
+    expect(report!.body.status).toBe(0);
+    expect(report!.body.itemMetadata.map((m) => m.id).sort()).toEqual(fine.map((x) => x.id).sort());
+    const names = (await p.blobs()).map((b) => b.name);
+    expect(names).toHaveLength(2);
+    for (const post of over) expect(names).not.toContain(`job-1/t1/${post.id}.json`);
+    const run = await p.c.store.getTaskRun('job-1', 't1');
+    expect(run).toMatchObject({ status: 'success', items: 2, daysOverCap: ['2026-11-04'] });
+    expect(run?.error).toContain('2026-11-04');
+    const totals = await p.c.store.dayTotals('2026-11-01');
+    expect(totals).toEqual([
+      { jobId: 'job-1', day: '2026-11-04', items: 0, refused: CAP + 1 },
+      { jobId: 'job-1', day: '2026-11-05', items: 2, refused: 0 },
+    ]);
+  });
+
+  test('when two tasks of one day add up past the cap, then the second gets none of it and reports PermanentFailure', async () => {
+    const morning = onDay('2026-11-06', 3, 6);
+    const evening = onDay('2026-11-06', 3, 18);
+    p.x.addPosts([...morning, ...evening]);
+    await p.requestTask('morning', '2026-11-06T00:00:00Z', '2026-11-06T11:59:59Z');
+    await p.requestTask('evening', '2026-11-06T12:00:00Z', '2026-11-06T23:59:59Z');
+    await p.worker.drain();
+    const reports = await p.events.waitForReports(2);
+    const byTask = new Map(reports.map((r) => [r.body.taskId, r.body]));
+    expect(byTask.get('morning')).toMatchObject({ status: 0 });
+    expect(byTask.get('morning')!.itemMetadata).toHaveLength(3);
+    expect(byTask.get('evening')).toEqual({ taskId: 'evening', status: 2, itemMetadata: [] });
+    expect((await p.blobs()).every((b) => b.name.startsWith('job-1/morning/'))).toBe(true);
+    expect(await p.c.store.getTaskRun('job-1', 'evening')).toMatchObject({ status: 'permanent_failure', daysOverCap: ['2026-11-06'] });
+  });
+
+  test('when a task is retried, then its own earlier count does not use up the cap', async () => {
+    p.x.addPosts(onDay('2026-11-07', 4));
+    await p.requestTask('t1', '2026-11-07T00:00:00Z', '2026-11-07T23:59:59Z');
+    await p.worker.drain();
+    await p.c.store.recordTaskRun({ ...(await p.c.store.getTaskRun('job-1', 't1'))!, reported: false });
+    await p.requestTask('t1', '2026-11-07T00:00:00Z', '2026-11-07T23:59:59Z');
+    await p.worker.drain();
+    const reports = await p.events.waitForReports(2);
+    expect(reports.map((r) => r.body.itemMetadata.length)).toEqual([4, 4]);
+    expect(await p.c.store.dayTotals('2026-11-07')).toEqual([{ jobId: 'job-1', day: '2026-11-07', items: 4, refused: 0 }]);
+  });
+});

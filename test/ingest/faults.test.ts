@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import { startAzurite, type AzuriteHandle } from '../fakes/azurite';
+import type { FakeXPost } from '../fakes/xServer';
+import { ACCOUNT } from '../helpers/signIn';
+import { startPipeline, type Pipeline } from '../helpers/pipeline';
+
+const START = '2026-11-10T00:00:00Z';
+const END = '2026-11-10T23:59:59Z';
+const TIMELINE = new RegExp(`^/2/users/${ACCOUNT.id}/tweets$`);
+
+function posts(n: number, from = 1): FakeXPost[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: String(3000000000000000000n + BigInt(from + i)),
+    author_id: ACCOUNT.id,
+    text: `post ${from + i}`,
+    created_at: new Date(Date.UTC(2026, 10, 10, 1, 0, from + i)).toISOString(),
+  }));
+}
+
+let azurite: AzuriteHandle;
+let p: Pipeline;
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+});
+afterAll(async () => {
+  await azurite.close();
+});
+beforeEach(async () => {
+  p = await startPipeline({ azurite });
+  p.x.addPosts(posts(150));
+});
+afterEach(async () => {
+  await p.close();
+});
+
+const timelineCalls = () => p.x.requests.filter((r) => TIMELINE.test(r.path)).length;
+
+describe('faults while fetching from X', () => {
+  test('when X answers 429, then the worker waits for x-rate-limit-reset and goes on to a complete report', async () => {
+    const reset = Math.ceil(Date.now() / 1000) + 1;
+    p.x.injectFaults(TIMELINE, [
+      {
+        status: 429,
+        headers: { 'x-rate-limit-limit': '900', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(reset) },
+        body: { title: 'Too Many Requests', detail: 'Too Many Requests', type: 'about:blank', status: 429 },
+      },
+    ]);
+    await p.requestTask('t-429', START, END);
+    await p.worker.drain();
+    expect(Date.now()).toBeGreaterThanOrEqual(reset * 1000);
+    const [report] = await p.events.waitForReports(1);
+    expect(report!.body.status).toBe(0);
+    expect(report!.body.itemMetadata).toHaveLength(150);
+    expect(timelineCalls()).toBe(3); // the refused call, then two pages
+  });
+
+  test('when X answers 503 three times, then the retries succeed and the report is complete', async () => {
+    p.x.injectFaults(TIMELINE, [{ status: 503 }, { status: 503 }, { status: 503 }]);
+    await p.requestTask('t-503', START, END);
+    await p.worker.drain();
+    const [report] = await p.events.waitForReports(1);
+    expect(report!.body).toMatchObject({ taskId: 't-503', status: 0 });
+    expect(report!.body.itemMetadata).toHaveLength(150);
+    expect((await p.blobs()).length).toBe(150);
+  });
+
+  test('when X keeps failing past the retries, then TemporaryFailure is reported, nothing is uploaded and SinceId stays', async () => {
+    p.x.injectFaults(TIMELINE, Array.from({ length: 10 }, () => ({ status: 503 })));
+    await p.requestTask('t-down', START, END);
+    await p.worker.drain();
+    const [report] = await p.events.waitForReports(1);
+    expect(report!.body).toEqual({ taskId: 't-down', status: 1, itemMetadata: [] });
+    expect(await p.blobs()).toEqual([]);
+    expect((await p.c.store.getJob('job-1'))?.sinceId).toBeNull();
+    expect(await p.c.store.getTaskRun('job-1', 't-down')).toMatchObject({ status: 'temporary_failure', reported: true });
+    expect((await p.c.store.getTaskRun('job-1', 't-down'))?.error).toContain('503');
+  });
+
+  test('when a page fails halfway through the window, then nothing half-done is reported as success', async () => {
+    // The first page answers (with a next_token), every later call fails.
+    const firstPage = await fetchFirstPage();
+    p.x.injectFaults(TIMELINE, [{ status: 200, body: firstPage }, ...Array.from({ length: 10 }, () => ({ status: 502 }))]);
+    await p.requestTask('t-half', START, END);
+    await p.worker.drain();
+    const [report] = await p.events.waitForReports(1);
+    expect(report!.body).toEqual({ taskId: 't-half', status: 1, itemMetadata: [] });
+    expect(await p.blobs()).toEqual([]);
+    expect(timelineCalls()).toBeGreaterThan(2);
+  });
+
+  test('when X refuses the tokens (401), then PermanentFailure is reported and the job needs sign-in again', async () => {
+    p.x.injectFaults(TIMELINE, [{ status: 401, body: { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' } }]);
+    await p.requestTask('t-401', START, END);
+    await p.worker.drain();
+    const [report] = await p.events.waitForReports(1);
+    expect(report!.body).toEqual({ taskId: 't-401', status: 2, itemMetadata: [] });
+    expect((await p.c.store.getJob('job-1'))?.needsRelogin).toBe(true);
+    expect(timelineCalls()).toBe(1); // not retried
+  });
+});
+
+describe('faults while reporting', () => {
+  test('when the Event API answers 503 twice, then the report is retried until accepted, once', async () => {
+    p.events.failNext(2, 503);
+    await p.requestTask('t-ev', START, END);
+    await p.worker.drain();
+    const reports = await p.events.waitForReports(1);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.body.itemMetadata).toHaveLength(150);
+    expect(p.events.attempts.map((a) => a.status)).toEqual([503, 503, 200]);
+    expect(await p.c.store.getTaskRun('job-1', 't-ev')).toMatchObject({ status: 'success', reported: true });
+    expect(await p.c.store.queueDepth()).toBe(0);
+    expect((await p.c.store.getJob('job-1'))?.sinceId).toBe(String(3000000000000000000n + 150n));
+  });
+
+  test('when the Event API stays down, then the task stays queued, SinceId stays, and a later run reports it once', async () => {
+    p.events.failNext(4, 503);
+    const worker = p.newWorker({ visibilityMs: 1000 });
+    await p.requestTask('t-down-ev', START, END);
+    await worker.drain();
+    expect(p.events.reports).toHaveLength(0);
+    expect(await p.c.store.queueDepth()).toBe(1);
+    expect((await p.c.store.getJob('job-1'))?.sinceId).toBeNull();
+    expect((await p.c.store.getTaskRun('job-1', 't-down-ev'))?.reported).toBe(false);
+    // After the visibility timeout the task is leased again and finishes.
+    const deadline = Date.now() + 10_000;
+    while (p.events.reports.length === 0 && Date.now() < deadline) await worker.drain();
+    expect(p.events.reports).toHaveLength(1);
+    expect(p.events.reports[0]!.body.itemMetadata).toHaveLength(150);
+    expect(await p.c.store.queueDepth()).toBe(0);
+  });
+});
+
+describe('attachments', () => {
+  test('when an attachment is over MAX_ATTACHMENT_MB or on a host not allowed, then it keeps its Uri without Content and is counted', async () => {
+    const small = randomBytes(500);
+    const smallUrl = p.x.addMediaFile('/media/small.jpg', small, 'image/jpeg');
+    const bigUrl = p.x.addMediaFile('/media/big.jpg', randomBytes(10 * 1024 * 1024 + 1), 'image/jpeg');
+    p.x.addPosts([
+      {
+        id: '3100000000000000001',
+        author_id: ACCOUNT.id,
+        text: 'three photos',
+        created_at: '2026-11-10T05:00:00.000Z',
+        media: [
+          { media_key: '3_1', type: 'photo', url: smallUrl },
+          { media_key: '3_2', type: 'photo', url: bigUrl },
+          { media_key: '3_3', type: 'photo', url: 'https://elsewhere.example/photo.jpg' },
+        ],
+      },
+    ]);
+    await p.requestTask('t-media', START, END);
+    await p.worker.drain();
+    const blob = (await p.blobs()).find((b) => b.name.endsWith('/3100000000000000001.json'));
+    const item = JSON.parse(blob!.body);
+    expect(item.ContentAttachments).toEqual([
+      { Content: small.toString('base64'), Uri: smallUrl, AttachmentType: 'media', AttachmentFileName: 'small.jpg' },
+      { Content: null, Uri: bigUrl, AttachmentType: 'media', AttachmentFileName: 'big.jpg' },
+      { Content: null, Uri: 'https://elsewhere.example/photo.jpg', AttachmentType: 'media', AttachmentFileName: 'photo.jpg' },
+    ]);
+    expect(await p.c.store.getTaskRun('job-1', 't-media')).toMatchObject({ status: 'success', items: 151, attachmentsSkipped: 2 });
+    // The host outside the allowlist was never contacted.
+    expect(p.x.requests.filter((r) => r.path.startsWith('/media/')).map((r) => r.path).sort()).toEqual(['/media/big.jpg', '/media/small.jpg']);
+  });
+});
+
+/** The fake's own first page for the window, fetched as the worker would (signed), to replay it. */
+async function fetchFirstPage(): Promise<unknown> {
+  const { PostSource } = await import('../../src/ingest/xPosts');
+  const job = (await p.c.store.getJob('job-1'))!;
+  const s = await p.c.store.getSettings();
+  const source = new PostSource({
+    baseUrl: p.x.url,
+    app: { appKey: s.TwitterApiKey!, appSecret: s.TwitterApiSecretKey! },
+    user: { accessToken: job.accessToken!, accessSecret: job.accessSecret! },
+    retry: { attempts: 1, baseMs: 1, maxMs: 1 },
+  });
+  for await (const page of source.timeline(ACCOUNT.id, new Date(START), new Date(END))) {
+    return { data: page.data, includes: page.includes, meta: { result_count: page.data.length, next_token: 'next-page-token' } };
+  }
+  return undefined;
+}
