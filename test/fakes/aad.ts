@@ -77,8 +77,13 @@ export interface FakeAad {
   ): Promise<string>;
   /** RS256 JWT with the same header kid but signed by a key that is not in the JWKS. */
   signWithForeignKey(claims: Record<string, unknown>): Promise<string>;
-  /** The next n token requests get `status` (default 503) with an AAD-style JSON error. */
-  failNextTokenRequests(n: number, status?: number): void;
+  /**
+   * The next n token requests get `status` (default 503) with an AAD-style JSON error, plus a
+   * `Retry-After: retryAfterSec` header when given. Note msal-node (per application instance)
+   * throttles after a 429/5xx: it sends nothing for Retry-After seconds, or 60 s without the
+   * header, and throws the cached error instead.
+   */
+  failNextTokenRequests(n: number, status?: number, retryAfterSec?: number): void;
   close(): Promise<void>;
 }
 
@@ -276,6 +281,7 @@ export async function startFakeAad(opts: { clientSecret?: string } = {}): Promis
   const requests: { method: string; path: string }[] = [];
   let failures = 0;
   let failureStatus = 503;
+  let failureRetryAfter: number | undefined;
   let httpsOrigin = '';
 
   const nowSec = (): number => Math.floor(Date.now() / 1000);
@@ -353,7 +359,12 @@ export async function startFakeAad(opts: { clientSecret?: string } = {}): Promis
       };
       if (failures > 0) {
         failures--;
-        return aadError(failureStatus, 'temporarily_unavailable', 'AADSTS50196: fake AAD failure (failNextTokenRequests).');
+        return aadError(
+          failureStatus,
+          failureStatus === 429 ? 'too_many_requests' : 'temporarily_unavailable',
+          'AADSTS50196: fake AAD failure (failNextTokenRequests).',
+          failureRetryAfter === undefined ? {} : { 'retry-after': String(failureRetryAfter) },
+        );
       }
       if (form.get('grant_type') !== 'client_credentials') {
         return aadError(400, 'unsupported_grant_type', 'AADSTS70003: The app requested an unsupported grant type.');
@@ -448,9 +459,10 @@ export async function startFakeAad(opts: { clientSecret?: string } = {}): Promis
     async signWithForeignKey(claims) {
       return signJwt({ typ: 'JWT', alg: 'RS256', kid }, baseClaims(claims, 3600), foreign.privateKey, publicPem);
     },
-    failNextTokenRequests(n, status = 503) {
+    failNextTokenRequests(n, status = 503, retryAfterSec) {
       failures = n;
       failureStatus = status;
+      failureRetryAfter = retryAfterSec;
     },
     close: () => (closed ??= Promise.all([closeServer(httpsServer), closeServer(httpServer)]).then(() => undefined)),
   };

@@ -170,11 +170,28 @@ describe('fake AAD', () => {
 
     aad.failNextTokenRequests(1, 503);
     const app = msalApp();
+    await expect(app.acquireTokenByClientCredential({ scopes: [EVENT_API_SCOPE] })).rejects.toMatchObject({
+      errorCode: 'temporarily_unavailable',
+    });
+    // msal throttles an application instance after a 5xx/429 (60 s without Retry-After):
+    // the retry throws without a request; a fresh instance is not throttled.
     await expect(app.acquireTokenByClientCredential({ scopes: [EVENT_API_SCOPE] })).rejects.toThrow();
-    // msal throttles a client (per app instance) after a 5xx/429; a fresh instance is not throttled.
+    expect(aad.tokenRequests.map((r) => r.status)).toEqual([401, 503]);
     const ok = await msalApp().acquireTokenByClientCredential({ scopes: [EVENT_API_SCOPE] });
     expect(ok?.accessToken).toBeTruthy();
     expect(aad.tokenRequests.map((r) => r.status)).toEqual([401, 503, 200]);
+  });
+
+  it('with Retry-After the same msal instance recovers after that many seconds', async () => {
+    aad.tokenRequests.length = 0;
+    const app = msalApp();
+    aad.failNextTokenRequests(1, 429, 1);
+    await expect(app.acquireTokenByClientCredential({ scopes: [EVENT_API_SCOPE] })).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 1100));
+    const ok = await app.acquireTokenByClientCredential({ scopes: [EVENT_API_SCOPE] });
+    expect(ok?.fromCache).toBe(false);
+    expect((await app.acquireTokenByClientCredential({ scopes: [EVENT_API_SCOPE] }))?.fromCache).toBe(true);
+    expect(aad.tokenRequests.map((r) => r.status)).toEqual([429, 200]);
   });
 
   it('signImportToken verifies against jwksUrl with the import-service claims', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { startAzurite, type AzuriteHandle } from '../fakes/azurite';
 import type { FakeXPost } from '../fakes/xServer';
+import { PostSource } from '../../src/ingest/xPosts';
 import { ACCOUNT } from '../helpers/signIn';
 import { startPipeline, type Pipeline } from '../helpers/pipeline';
 
@@ -167,7 +168,6 @@ describe('attachments', () => {
 
 /** The fake's own first page for the window, fetched as the worker would (signed), to replay it. */
 async function fetchFirstPage(): Promise<unknown> {
-  const { PostSource } = await import('../../src/ingest/xPosts');
   const job = (await p.c.store.getJob('job-1'))!;
   const s = await p.c.store.getSettings();
   const source = new PostSource({
