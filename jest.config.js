@@ -5,6 +5,7 @@ module.exports = {
   // jose 6 and p-limit 7 are ESM-only: let SWC turn them into CommonJS for Jest.
   transformIgnorePatterns: ['/node_modules/(?!(jose|p-limit|yocto-queue)/)'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  globalSetup: '<rootDir>/test/globalSetup.js',
   // Two cores: one worker per core; suites start their own servers on port 0.
   maxWorkers: 2,
   testTimeout: 30000,
