@@ -19,7 +19,7 @@ module.exports = tseslint.config(
     languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', btoa: 'readonly', TextEncoder: 'readonly' } },
   },
   {
-    files: ['*.js'],
+    files: ['*.js', 'test/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
