@@ -62,6 +62,8 @@ export class EventApiClient {
       if (!result?.accessToken) throw new Error('no access token in the answer');
       return result.accessToken;
     } catch (err) {
+      // msal remembers a 429/5xx and replays it for up to 60 s; a fresh client really asks again.
+      this.msal = undefined;
       throw new TransientError(`Getting an AAD token for the Event API failed: ${(err as Error).message?.split('\n')[0] ?? err}`, { cause: err });
     }
   }

@@ -37,9 +37,16 @@ export interface AzuriteHandle {
 
 const AZURITE_MAIN = require.resolve('azurite/dist/src/azurite.js');
 
-/** Runs azurite.js as if it were the main script, and exits when the parent goes away. */
+/**
+ * Runs azurite.js as if it were the main script (argv[1] is its path), and exits — removing
+ * its temp cwd — when the IPC channel closes, i.e. when the parent process goes away.
+ */
 const WRAPPER = [
-  "process.on('disconnect', () => process.exit(0));",
+  "process.on('disconnect', () => {",
+  "  const dir = process.cwd();",
+  "  try { process.chdir(require('os').tmpdir()); require('fs').rmSync(dir, { recursive: true, force: true }); } catch {}",
+  '  process.exit(0);',
+  '});',
   'require(process.argv[1]);',
 ].join('\n');
 

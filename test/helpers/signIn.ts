@@ -1,6 +1,12 @@
 import request from 'supertest';
 import type { FakeX } from '../fakes/xServer';
-import { basicAuth, type TestConnector } from './connector';
+import { basicAuth } from './connector';
+
+/** Any running connector: in-process (TestConnector) or a child process. */
+export interface Endpoint {
+  url: string;
+  config: { tenantId: string };
+}
 
 export const X_APP = { consumerKey: 'xapp-consumer-key-0001', consumerSecret: 'xapp-consumer-secret-0002' };
 export const ACCOUNT = { id: '1500000000000000001', name: 'Contoso News', username: 'contoso' };
@@ -16,12 +22,12 @@ export const SIX_SETTINGS = {
   AADAppSecretValue: 'aad-app-secret-EEEE-0006',
 };
 
-export async function configure(c: TestConnector, settings: Record<string, string> = SIX_SETTINGS): Promise<void> {
+export async function configure(c: Endpoint, settings: Record<string, string> = SIX_SETTINGS): Promise<void> {
   await request(c.url).post('/api/Configuration').set('Authorization', basicAuth()).send(settings).expect(200, 'true');
 }
 
 /** Starts the sign-in for a job and returns the oauth_token X handed out. */
-export async function beginSignIn(c: TestConnector, jobId: string): Promise<{ loginUrl: string; oauthToken: string }> {
+export async function beginSignIn(c: Endpoint, jobId: string): Promise<{ loginUrl: string; oauthToken: string }> {
   const res = await request(c.url)
     .get('/api/ConnectorSetup/OAuthUrl')
     .query({ jobType: 'Twitter', jobId, redirectUrl: `${c.url}/Views/TwitterOAuth` })
@@ -33,7 +39,7 @@ export async function beginSignIn(c: TestConnector, jobId: string): Promise<{ lo
 }
 
 /** The whole setup page flow over HTTP: OAuthUrl → X authorize → callback → GetEntities → SavePage. */
-export async function signInJob(c: TestConnector, x: FakeX, jobId: string): Promise<void> {
+export async function signInJob(c: Endpoint, x: FakeX, jobId: string): Promise<void> {
   const { oauthToken } = await beginSignIn(c, jobId);
   const { oauth_verifier } = x.authorize(oauthToken);
   const cb = await request(c.url).get('/Views/TwitterOAuth').query({ oauth_token: oauthToken, oauth_verifier }).expect(200);

@@ -1,13 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FakeXPost } from '../fakes/xServer';
 import { API_SECRET_KEY, TENANT_ID } from '../helpers/connector';
 import { startPipeline, type Pipeline } from '../helpers/pipeline';
+import { spawnConnector } from '../helpers/processes';
 import { ACCOUNT } from '../helpers/signIn';
 
-const ROOT = join(__dirname, '..', '..');
 const N = 250;
 
 let p: Pipeline;
@@ -23,32 +21,21 @@ afterAll(async () => {
   await p.close();
 });
 
-/** The worker as the real compiled program (jest's globalSetup builds dist/), as `npm run worker` starts it. */
-function startWorkerProcess(): { child: ChildProcess; output: () => string } {
-  let out = '';
-  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js'), 'worker'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env['PATH'],
-      TENANT_ID,
-      API_SECRET_KEY,
-      DATA_DIR: p.c.dataDir,
-      X_API_BASE_URL: p.x.url,
-      AAD_AUTHORITY_HOST: p.aad.url,
-      EVENT_API_BASE_URL: p.events.baseUrl,
-      ALLOWED_BLOB_HOSTS: new URL(p.azurite.blobUrl).host,
-      ALLOWED_MEDIA_HOSTS: new URL(p.x.url).host,
-      INGEST_CRON: '* * * * * *',
-      TASK_VISIBILITY_SECONDS: '2',
-      // msal in the child trusts the fake authority's self-signed certificate this way.
-      NODE_EXTRA_CA_CERTS: caFile,
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, output: () => out };
+function workerEnv(): Record<string, string> {
+  return {
+    TENANT_ID,
+    API_SECRET_KEY,
+    DATA_DIR: p.c.dataDir,
+    X_API_BASE_URL: p.x.url,
+    AAD_AUTHORITY_HOST: p.aad.url,
+    EVENT_API_BASE_URL: p.events.baseUrl,
+    ALLOWED_BLOB_HOSTS: new URL(p.azurite.blobUrl).host,
+    ALLOWED_MEDIA_HOSTS: new URL(p.x.url).host,
+    INGEST_CRON: '* * * * * *',
+    TASK_VISIBILITY_SECONDS: '2',
+    // msal in the child trusts the fake authority's self-signed certificate this way.
+    NODE_EXTRA_CA_CERTS: caFile,
+  };
 }
 
 /** Resolves when check() holds; polls the blob store, which has no events to wait on. */
@@ -75,17 +62,16 @@ test('when a worker process is killed (SIGKILL) mid-task and another starts, the
   p.x.injectFaults(/^\/media\/stall\.jpg$/, Array.from({ length: 5 }, () => ({ status: 503 })));
   await p.requestTask('t-crash', '2026-11-12T00:00:00Z', '2026-11-12T23:59:59Z');
 
-  const first = startWorkerProcess();
+  const first = await spawnConnector('worker', workerEnv());
   await until(async () => (await p.blobs()).length >= 100 && p.x.requests.some((r) => r.path === '/media/stall.jpg'), 'the first page to be uploaded');
-  first.child.kill('SIGKILL');
-  await once(first.child, 'exit');
+  await first.stop('SIGKILL');
   const partial = (await p.blobs()).length;
   expect(partial).toBeGreaterThanOrEqual(100);
   expect(partial).toBeLessThan(N);
   expect(p.events.reports).toHaveLength(0);
   expect((await p.c.store.getJob('job-1'))?.sinceId).toBeNull();
 
-  const second = startWorkerProcess();
+  const second = await spawnConnector('worker', workerEnv());
   try {
     const [report] = await p.events.waitForReports(1, 60_000);
     expect(report!.body.status).toBe(0);
@@ -99,10 +85,8 @@ test('when a worker process is killed (SIGKILL) mid-task and another starts, the
     const item = JSON.parse((await p.blobs()).find((b) => b.name.endsWith(`${posts[N - 150]!.id}.json`))!.body);
     expect(Buffer.from(item.ContentAttachments[0].Content, 'base64').equals(Buffer.alloc(2048, 7))).toBe(true);
   } finally {
-    second.child.kill('SIGTERM');
-    const [code] = await once(second.child, 'exit');
     // Graceful shutdown: SIGTERM ends the worker cleanly.
-    expect(code).toBe(0);
+    expect(await second.stop('SIGTERM')).toBe(0);
   }
   expect(p.events.reports).toHaveLength(1);
   expect(await p.c.store.queueDepth()).toBe(0);
