@@ -1,4 +1,4 @@
-import 'dotenv/config';
+import './instrument';
 import type { Server } from 'node:http';
 import { ConfigError } from './config';
 import { loadConfig } from './credentials';

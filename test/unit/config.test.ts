@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/credentials';
 import { hostAllowed, parseHostList, refuseUrl } from '../../src/hosts';
 import { SecretBox, SecretBoxError } from '../../src/crypto/secretBox';
 import { mask } from '../../src/setup/settings';
+import { startTelemetry } from '../../src/telemetry';
 import { tempDir } from '../helpers/connector';
 
 describe('configuration schema', () => {
@@ -104,5 +105,13 @@ describe('secrets at rest', () => {
     expect(mask('abcdefghijklmnop')).toBe('********mnop');
     expect(mask('abcdefghij')).toBe('********ij');
     expect(mask('abcd')).toBe('********');
+  });
+});
+
+describe('telemetry', () => {
+  test('when APPLICATIONINSIGHTS_CONNECTION_STRING is not set, then the Azure Monitor distro is not even loaded', () => {
+    expect(startTelemetry({})).toBe(false);
+    expect(startTelemetry({ APPLICATIONINSIGHTS_CONNECTION_STRING: '  ' })).toBe(false);
+    expect(Object.keys(require.cache).some((k) => k.includes('monitor-opentelemetry'))).toBe(false);
   });
 });
