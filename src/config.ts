@@ -23,7 +23,8 @@ const hostList = z.string().transform((value, ctx) => {
   }
 });
 
-const envSchema = z.object({
+/** Exported so that the ARM template's app settings can be checked against it. */
+export const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: intFromEnv(0, 65535).default(3000),
   TENANT_ID: z.string().trim().min(1).optional(),
