@@ -68,6 +68,10 @@
       return refresh().then(function () {
         saveMessage.className = 'success';
         saveMessage.textContent = 'Configuration Saved Successfully.';
+      }, function (res) {
+        // Saved, but re-reading failed: say so rather than leave "Saving Configuration ..." forever.
+        saveMessage.className = 'error';
+        saveMessage.textContent = 'Configuration saved, but reading it back failed: ' + window.ConnectorApi.explain(res || {}) + ' Reload the page to see the saved values.';
       });
     });
   });

@@ -8,6 +8,11 @@
   var authUrl = null;
   var popup = null;
   var finished = false;
+  /* A sign-in window is open and its outcome has not been handled yet. */
+  var waiting = false;
+  /* GetEntities/SavePage are under way: a repeated "success" must not save twice. */
+  var checking = false;
+  var closedTimer = null;
 
   var el = function (id) { return document.getElementById(id); };
   var loginError = el('login-error');
@@ -81,6 +86,8 @@
         : 'Sign-in to X did not complete. Click "Login with Twitter" to try again.');
       return;
     }
+    if (checking) return;
+    checking = true;
     setupStatus.textContent = 'Saving the job...';
     api.get('/api/ConnectorSetup/GetEntities?' + q({ jobType: 'Twitter', jobId: jobId })).then(function (res) {
       if (!res.ok || !Array.isArray(res.data) || !res.data.length) throw res;
@@ -88,21 +95,35 @@
       return api.post('/api/ConnectorSetup/SavePage?' + q({ jobId: jobId, tenantId: tenantId }), { Id: account.Id, Name: account.Name }).then(function (saved) {
         if (!saved.ok || saved.data !== true) throw saved;
         setupStatus.textContent = '';
+        checking = false;
         finish('Twitter Connector Job Successfully set up.');
       });
     }).catch(function (res) {
+      checking = false;
       retry(res.status === 404
         ? 'Sign-in to X did not complete. Click "Login with Twitter" to try again.'
         : 'Twitter Connector Job Setup Failed: ' + window.ConnectorApi.explain(res));
     });
   }
 
-  window.addEventListener('message', function (event) {
-    if (event.origin !== window.location.origin || !event.data || event.data.type !== 'x-signin') return;
-    var outcome = event.data.outcome;
+  /* The X window's outcome, by either channel (see oauth-callback.js); both may deliver it. */
+  function onOutcome(data) {
+    if (!data || data.type !== 'x-signin' || finished) return;
+    // A late "success" is still worth a check (the server has the tokens); anything else only while waiting.
+    if (!waiting && data.outcome !== 'success') return;
+    waiting = false;
     popup = null;
-    afterSignIn(outcome);
+    window.clearTimeout(closedTimer);
+    afterSignIn(data.outcome);
+  }
+
+  window.addEventListener('message', function (event) {
+    if (event.origin !== window.location.origin) return;
+    onOutcome(event.data);
   });
+  if (typeof window.BroadcastChannel === 'function') {
+    new window.BroadcastChannel('x-signin').onmessage = function (event) { onOutcome(event.data); };
+  }
 
   twitterButton.addEventListener('click', function () {
     if (!authUrl) { retry('Preparing the sign-in, please click again in a moment.'); return; }
@@ -113,11 +134,20 @@
     authUrl = null;
     popup = window.open(url, 'AuthenticationPopup', 'width=800,height=640');
     if (!popup) { retry('The sign-in window was blocked. Allow pop-ups for this site and click "Login with Twitter" again.'); return; }
+    waiting = true;
     var watch = window.setInterval(function () {
       if (popup && !popup.closed) return;
       window.clearInterval(watch);
-      /* Closed without telling us (e.g. the user closed it): check what the server has. */
-      if (popup) { popup = null; afterSignIn(null); }
+      if (!waiting) return;
+      /* Looks closed without a word: the user closed it, or the browser cut our link to it when it
+         came back from X (then its message follows at once). Give the message a moment to win,
+         then check what the server has. */
+      closedTimer = window.setTimeout(function () {
+        if (!waiting) return;
+        waiting = false;
+        popup = null;
+        afterSignIn(null);
+      }, 1500);
     }, 500);
   });
 

@@ -16,6 +16,7 @@ import { dataRoutes } from './routes/data';
 import { healthRoutes } from './routes/health';
 import { jobRoutes } from './routes/job';
 import { pageRoutes } from './routes/pages';
+import { statusRoutes } from './routes/status';
 import type { JWTVerifyGetKey } from 'jose';
 
 export interface AppOptions {
@@ -130,6 +131,7 @@ export function createApp(opts: AppOptions): Express {
   app.use(connectorSetupRoutes(ctx));
   app.use(jobRoutes(ctx));
   app.use(dataRoutes(ctx));
+  app.use(statusRoutes(ctx));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

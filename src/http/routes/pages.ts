@@ -46,6 +46,9 @@ export function pageRoutes(ctx: AppContext): Router {
   });
 
   router.get('/Views/TwitterOAuth', async (req, res) => {
+    // X's sign-in page sends no opener policy; ours must match it, or the browser cuts the popup's
+    // link to the setup page on the way back from X (the page also tells it via BroadcastChannel).
+    res.setHeader('Cross-Origin-Opener-Policy', 'unsafe-none');
     const loginUrl = queryParam(req, 'loginUrl');
     if (loginUrl) {
       // Only ever a redirect to X's own sign-in page: never an open redirect.

@@ -1,0 +1,32 @@
+import { Router } from 'express';
+import { gatherStatus } from '../../status/gather';
+import { XReachability } from '../../status/xReachability';
+import { XGateway } from '../../x/xClient';
+import type { AppContext } from '../app';
+
+/** The status dashboard: a public page shell, and its data behind the same sign-in as Configure. */
+export function statusRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const gateway = new XGateway(ctx.config.xApiBaseUrl);
+  // One per app, so its cache spans requests: reloading the page does not spend X's rate limit.
+  const x = new XReachability({ me: (app, user) => gateway.me(app, user), clock: ctx.clock, xApiBaseUrl: ctx.config.xApiBaseUrl });
+
+  router.get('/status', (_req, res) => {
+    res.render('status', { title: 'Connector Status', dailyItemCap: ctx.config.dailyItemCap });
+  });
+
+  router.get('/api/status', ctx.requireAuth, async (req, res) => {
+    const report = await gatherStatus({
+      store: ctx.store,
+      clock: ctx.clock,
+      dailyItemCap: ctx.config.dailyItemCap,
+      x,
+      connectorUrl: `${req.protocol}://${req.get('host') ?? 'localhost'}`,
+    });
+    // Task errors and account names are for the signed-in admin only: keep them out of caches.
+    res.set('Cache-Control', 'no-store');
+    res.json(report);
+  });
+
+  return router;
+}
