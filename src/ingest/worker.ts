@@ -109,10 +109,11 @@ export function createWorker(opts: WorkerOptions): Worker {
     }
   }
 
-  async function runOnce(): Promise<TaskRun | undefined> {
-    if (stopping) return undefined;
+  /** Leases one task and runs it: 'empty' when there was none. */
+  async function leaseAndRun(): Promise<TaskRun | undefined | 'empty'> {
+    if (stopping) return 'empty';
     const lease = await store.leaseTask(visibilityMs);
-    if (!lease) return undefined;
+    if (!lease) return 'empty';
     const abort = newAbort();
     const promise = runLease(lease, abort);
     current = { promise, abort };
@@ -123,19 +124,15 @@ export function createWorker(opts: WorkerOptions): Worker {
     }
   }
 
+  async function runOnce(): Promise<TaskRun | undefined> {
+    const result = await leaseAndRun();
+    return result === 'empty' ? undefined : result;
+  }
+
   async function drain(): Promise<number> {
     let ran = 0;
-    for (;;) {
-      if (stopping) return ran;
-      const lease = await store.leaseTask(visibilityMs);
-      if (!lease) return ran;
-      const abort = newAbort();
-      const promise = runLease(lease, abort);
-      current = { promise, abort };
-      await promise;
-      current = undefined;
-      ran++;
-    }
+    while ((await leaseAndRun()) !== 'empty') ran++;
+    return ran;
   }
 
   return {
