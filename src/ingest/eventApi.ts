@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { ConfidentialClientApplication, type INetworkModule } from '@azure/msal-node';
 import { TransientError } from '../errors';
 import { withRetry, type RetryPolicy } from './retry';
@@ -16,7 +17,6 @@ export interface ItemMetadata {
   modificationTimestampUtc: string;
   fileName: string;
 }
-
 export interface EventApiOptions {
   baseUrl: string;
   authorityHost: string;
@@ -68,19 +68,29 @@ export class EventApiClient {
     }
   }
 
-  /** Sends the report, retrying until the Event API accepts it (2xx) or the policy runs out. */
+  /**
+   * Sends the report, retrying until the Event API accepts it (2xx) or the policy runs out.
+   * itemMetadata is a file of serialized entries (each after the first led by a comma), streamed
+   * into the body: a 200,000-item report is never one string in memory.
+   */
   async report(
     app: { clientId: string; clientSecret: string },
     jobId: string,
     taskId: string,
     status: ReportStatus,
-    /** Each entry an ItemMetadata already serialized: a 200,000-item report stays compact. */
-    itemMetadataJson: string[],
+    itemMetadata: { file: string; bytes: number } | null,
     signal?: AbortSignal,
     onRetry?: (err: TransientError, waitMs: number) => void,
   ): Promise<void> {
     const url = `${this.opts.baseUrl}api/data/ondownloadcomplete/?jobId=${encodeURIComponent(jobId)}`;
-    const payload = `{"taskId":${JSON.stringify(taskId)},"status":${status},"itemMetadata":[${itemMetadataJson.join(',')}]}`;
+    const head = Buffer.from(`{"taskId":${JSON.stringify(taskId)},"status":${status},"itemMetadata":[`);
+    const tail = Buffer.from(']}');
+    const length = head.length + (itemMetadata?.bytes ?? 0) + tail.length;
+    async function* body(): AsyncGenerator<Buffer> {
+      yield head;
+      if (itemMetadata) for await (const chunk of createReadStream(itemMetadata.file)) yield chunk as Buffer;
+      yield tail;
+    }
     await withRetry(
       async () => {
         const token = await this.token(app.clientId, app.clientSecret);
@@ -88,10 +98,11 @@ export class EventApiClient {
         try {
           res = await fetch(url, {
             method: 'POST',
-            headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-            body: payload,
-            signal: AbortSignal.any([AbortSignal.timeout(60_000), ...(signal ? [signal] : [])]),
-          });
+            headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': String(length) },
+            body: body() as unknown as BodyInit,
+            duplex: 'half',
+            signal: AbortSignal.any([AbortSignal.timeout(120_000), ...(signal ? [signal] : [])]),
+          } as RequestInit);
         } catch (err) {
           throw new TransientError(`The Event API could not be reached: ${(err as Error).message}`, { cause: err });
         }

@@ -1,11 +1,12 @@
 import pLimit from 'p-limit';
+import type { TweetV2 } from 'twitter-api-v2';
 import type { Config } from '../config';
 import { AppError, PermanentError, TransientError } from '../errors';
 import type { Logger } from '../logger';
 import { compareIds } from '../store/shared';
-import type { Job, Store, TaskMessage, TaskRun, TaskStatus } from '../store/types';
+import type { Job, Settings, Store, TaskMessage, TaskRun, TaskStatus } from '../store/types';
 import { EventApiClient, ReportStatus } from './eventApi';
-import { dayOf, Includes, mapPost, mediaToFetch, type MediaRef } from './item';
+import { dayOf, Includes, mapPost, mediaToFetch } from './item';
 import { fetchMedia } from './media';
 import type { RetryPolicy } from './retry';
 import { Spool } from './spool';
@@ -27,8 +28,8 @@ export interface TaskDeps {
 interface Outcome {
   status: ReportStatus;
   items: number;
-  /** Pre-serialized itemMetadata entries: a 200,000-item day stays a list of short strings. */
-  metadata: string[];
+  /** The itemMetadata entries, on disk: a 200,000-item day never sits in memory. */
+  metadata: { file: string; bytes: number } | null;
   newestId: string | null;
   attachmentsSkipped: number;
   daysOverCap: string[];
@@ -73,6 +74,7 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
   if (!settings.AADAppId || !settings.AADAppSecret) {
     throw new CannotReportError('The AAD Application ID and Secret are not configured, so the task cannot be reported');
   }
+  const aad = { AADAppId: settings.AADAppId, AADAppSecret: settings.AADAppSecret };
   const started = Date.now();
   const run: TaskRun = {
     jobId: task.jobId,
@@ -92,36 +94,31 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
   await store.recordTaskRun(run);
   log.info({ start: task.startTime, end: task.endTime, dirty: task.dirtyEntities?.length ?? 0 }, 'task started');
 
-  const job = await store.getJob(task.jobId);
-  let outcome: Outcome;
-  if (!job || !job.accessToken || !job.accessSecret || !job.accountId) {
-    outcome = emptyOutcome(ReportStatus.PermanentFailure, 'The job has no signed-in X account: sign in again from the job setup page');
-  } else if (!settings.TwitterApiKey || !settings.TwitterApiSecretKey) {
-    outcome = emptyOutcome(ReportStatus.PermanentFailure, 'The X app is not configured: enter the Twitter Api Key and Secret Key on the Configure page');
-  } else {
-    outcome = await ingest(task, job as Job & { accountId: string; accessToken: string; accessSecret: string }, settings, deps, log);
+  const spool = await Spool.create(deps.config.dataDir, task.jobId, task.taskId);
+  try {
+    const outcome = await collect(task, settings, deps, log, spool);
+    Object.assign(run, {
+      status: STATUS_NAMES[outcome.status],
+      items: outcome.items,
+      attachmentsSkipped: outcome.attachmentsSkipped,
+      daysOverCap: outcome.daysOverCap,
+      error: outcome.error,
+    });
+    await store.recordTaskRun(run);
+    await deps.eventApi.report(
+      { clientId: aad.AADAppId, clientSecret: aad.AADAppSecret },
+      task.jobId,
+      task.taskId,
+      outcome.status,
+      outcome.metadata,
+      deps.signal,
+      (err, wait) => log.warn({ err: err.message, waitMs: wait }, 'Event API report failed; retrying'),
+    );
+    // SinceId moves only once the Import service knows about the items.
+    if (outcome.newestId) await store.advanceSinceId(task.jobId, outcome.newestId);
+  } finally {
+    await spool.remove();
   }
-
-  Object.assign(run, {
-    status: STATUS_NAMES[outcome.status],
-    items: outcome.items,
-    attachmentsSkipped: outcome.attachmentsSkipped,
-    daysOverCap: outcome.daysOverCap,
-    error: outcome.error,
-  });
-  await store.recordTaskRun(run);
-
-  await deps.eventApi.report(
-    { clientId: settings.AADAppId, clientSecret: settings.AADAppSecret },
-    task.jobId,
-    task.taskId,
-    outcome.status,
-    outcome.metadata,
-    deps.signal,
-    (err, wait) => log.warn({ err: err.message, waitMs: wait }, 'Event API report failed; retrying'),
-  );
-  // SinceId moves only once the Import service knows about the items.
-  if (outcome.newestId) await store.advanceSinceId(task.jobId, outcome.newestId);
   run.reported = true;
   run.finishedAt = new Date().toISOString();
   run.durationMs = Date.now() - started;
@@ -130,16 +127,29 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
   return run;
 }
 
+/** What the task produced: items uploaded, or why none could be. */
+async function collect(task: TaskMessage, settings: Settings, deps: TaskDeps, log: Logger, spool: Spool): Promise<Outcome> {
+  const job = await deps.store.getJob(task.jobId);
+  if (!job || !job.accessToken || !job.accessSecret || !job.accountId) {
+    return emptyOutcome(ReportStatus.PermanentFailure, 'The job has no signed-in X account: sign in again from the job setup page');
+  }
+  if (!settings.TwitterApiKey || !settings.TwitterApiSecretKey) {
+    return emptyOutcome(ReportStatus.PermanentFailure, 'The X app is not configured: enter the Twitter Api Key and Secret Key on the Configure page');
+  }
+  return ingest(task, job as Job & { accountId: string; accessToken: string; accessSecret: string }, settings, deps, log, spool);
+}
+
 function emptyOutcome(status: ReportStatus, error: string): Outcome {
-  return { status, items: 0, metadata: [], newestId: null, attachmentsSkipped: 0, daysOverCap: [], error };
+  return { status, items: 0, metadata: null, newestId: null, attachmentsSkipped: 0, daysOverCap: [], error };
 }
 
 async function ingest(
   task: TaskMessage,
   job: Job & { accountId: string; accessToken: string; accessSecret: string },
-  settings: { TwitterApiKey?: string; TwitterApiSecretKey?: string },
+  settings: Settings,
   deps: TaskDeps,
   log: Logger,
+  spool: Spool,
 ): Promise<Outcome> {
   const { config, store, signal } = deps;
   const source = new PostSource({
@@ -150,33 +160,32 @@ async function ingest(
     signal,
     onRetry: (what, err, waitMs) => log.warn({ what, err: err.message, waitMs }, 'X call failed; retrying'),
   });
-  const spool = await Spool.create(config.dataDir, task.jobId, task.taskId);
-  try {
+  {
     // Pass 1: fetch into the spool, counting items per UTC day.
     const counts = new Map<string, number>();
     const seen = new Set<string>();
-    const start = new Date(task.startTime);
-    const end = new Date(task.endTime);
+    const start = new Date(task.startTime).getTime();
+    const end = new Date(task.endTime).getTime();
+    const keep = async (page: PostPage, inWindow: boolean) => {
+      const fresh = page.data.filter((p) => {
+        if (seen.has(p.id)) return false;
+        const at = new Date(p.created_at ?? 0).getTime();
+        return !inWindow || (at >= start && at <= end);
+      });
+      for (const p of fresh) {
+        seen.add(p.id);
+        const day = dayOf(p.created_at);
+        counts.set(day, (counts.get(day) ?? 0) + 1);
+      }
+      if (fresh.length) await spool.writePage({ data: fresh, includes: page.includes });
+    };
     try {
-      const keep = async (page: PostPage, inWindow: boolean) => {
-        const fresh = page.data.filter((p) => {
-          if (seen.has(p.id)) return false;
-          const at = new Date(p.created_at ?? 0).getTime();
-          return !inWindow || (at >= start.getTime() && at <= end.getTime());
-        });
-        for (const p of fresh) {
-          seen.add(p.id);
-          const day = dayOf(p.created_at);
-          counts.set(day, (counts.get(day) ?? 0) + 1);
-        }
-        if (fresh.length) await spool.write({ data: fresh, includes: page.includes });
-      };
-      for await (const page of source.timeline(job.accountId, start, end)) await keep(page, true);
       // DirtyEntities are re-uploaded whatever their date.
       if (task.dirtyEntities?.length) {
         for await (const page of source.byIds(task.dirtyEntities)) await keep(page, false);
       }
-      await spool.finish();
+      for await (const page of source.timeline(job.accountId, new Date(start), new Date(end))) await keep(page, true);
+      await spool.finishPages();
     } catch (err) {
       if (err instanceof PermanentError && err.authRevoked) {
         await store.setNeedsRelogin(task.jobId, true);
@@ -184,6 +193,7 @@ async function ingest(
       }
       return emptyOutcome(failure(err).status, failure(err).error);
     }
+    seen.clear();
 
     // The cap: a day whose total would exceed it gets none of its items uploaded.
     const reservation = await store.reserveDays(task.jobId, task.taskId, counts, config.dailyItemCap);
@@ -191,59 +201,69 @@ async function ingest(
     const daysOverCap = reservation.rejected.map((r) => r.day);
     if (daysOverCap.length) log.warn({ days: reservation.rejected }, 'days over the daily item cap: their items are not uploaded');
 
-    // Pass 2: media, mapping and upload, page by page, with bounded concurrency.
+    // Pass 2: one post at a time from the spool into a window of uploadConcurrency in-flight
+    // items; each item downloads its media (bounded apart), is mapped and uploaded in its slot.
     const uploader = new ItemUploader(task.blobSasUri);
-    const uploads = pLimit(deps.uploadConcurrency);
     const downloads = pLimit(deps.mediaConcurrency);
     const container = { id: job.accountId, name: job.accountName ?? job.accountUsername ?? job.accountId };
-    const metadata: string[] = [];
+    let items = 0;
     let newestId: string | null = null;
     let attachmentsSkipped = 0;
-    try {
-      for await (const p of spool.pages()) {
-        const inc = new Includes(p.includes);
-        const posts = p.data.filter((post) => allowed.has(dayOf(post.created_at)));
-        const media = new Map<string, string | null>();
-        const wanted = new Map<string, MediaRef>();
-        for (const post of posts) for (const ref of mediaToFetch(post, inc)) wanted.set(ref.url, ref);
-        await Promise.all(
-          [...wanted.values()].map((ref) =>
-            downloads(async () => {
-              const r = await fetchMedia(ref.url, { allowedHosts: config.allowedMediaHosts, maxBytes: config.maxAttachmentBytes, retry: deps.retry, signal });
-              if (!r.ok) log.warn({ url: ref.url, reason: r.reason, detail: r.detail }, 'attachment kept without content');
-              media.set(ref.url, r.ok ? r.base64 : null);
-            }),
-          ),
-        );
-        await Promise.all(
-          posts.map((post) =>
-            uploads(async () => {
-              const item = mapPost(post, inc, container, (ref) => media.get(ref.url) ?? null);
-              for (const a of [item, ...(item.PreContext ?? [])]) {
-                for (const att of a.ContentAttachments ?? []) if (att.Content === null) attachmentsSkipped++;
-              }
-              await uploader.upload(ItemUploader.blobName(task.jobId, task.taskId, post.id), JSON.stringify(item), signal);
-              metadata.push(JSON.stringify({ id: item.Id, modificationTimestampUtc: item.SentTimeUtc, fileName: `${item.Id}.json` }));
-              if (newestId === null || compareIds(item.Id, newestId) > 0) newestId = item.Id;
-            }),
-          ),
-        );
+    let failed: unknown;
+    const inFlight = new Set<Promise<void>>();
+
+    const handle = async (post: TweetV2, inc: Includes) => {
+      const refs = mediaToFetch(post, inc);
+      const media = new Map<string, string | null>();
+      await Promise.all(
+        refs.map((ref) =>
+          downloads(async () => {
+            if (media.has(ref.url)) return;
+            const r = await fetchMedia(ref.url, { allowedHosts: config.allowedMediaHosts, maxBytes: config.maxAttachmentBytes, retry: deps.retry, signal });
+            if (!r.ok) log.warn({ url: ref.url, reason: r.reason, detail: r.detail }, 'attachment kept without content');
+            media.set(ref.url, r.ok ? r.base64 : null);
+          }),
+        ),
+      );
+      const item = mapPost(post, inc, container, (ref) => media.get(ref.url) ?? null);
+      for (const a of [item, ...(item.PreContext ?? [])]) {
+        for (const att of a.ContentAttachments ?? []) if (att.Content === null) attachmentsSkipped++;
       }
-    } catch (err) {
-      const f = failure(err);
-      return { status: f.status, items: metadata.length, metadata, newestId: null, attachmentsSkipped, daysOverCap, error: f.error };
+      await uploader.upload(ItemUploader.blobName(task.jobId, task.taskId, post.id), JSON.stringify(item), signal);
+      const entry = JSON.stringify({ id: item.Id, modificationTimestampUtc: item.SentTimeUtc, fileName: `${item.Id}.json` });
+      await spool.writeMetadata(items++ === 0 ? entry : `,${entry}`);
+      if (newestId === null || compareIds(item.Id, newestId) > 0) newestId = item.Id;
+    };
+
+    outer: for await (const page of spool.pages()) {
+      const inc = new Includes(page.includes);
+      for (const post of page.data) {
+        if (failed) break outer;
+        if (!allowed.has(dayOf(post.created_at))) continue;
+        const running: Promise<void> = handle(post, inc)
+          .catch((err: unknown) => {
+            failed ??= err;
+          })
+          .finally(() => inFlight.delete(running));
+        inFlight.add(running);
+        if (inFlight.size >= deps.uploadConcurrency) await Promise.race(inFlight);
+      }
     }
-    const nothingElse = metadata.length === 0 && daysOverCap.length > 0;
+    await Promise.all(inFlight);
+    const metadata = await spool.metadata();
+    if (failed) {
+      const f = failure(failed);
+      return { status: f.status, items, metadata, newestId: null, attachmentsSkipped, daysOverCap, error: f.error };
+    }
+    const nothingElse = items === 0 && daysOverCap.length > 0;
     return {
       status: nothingElse ? ReportStatus.PermanentFailure : ReportStatus.Success,
-      items: metadata.length,
+      items,
       metadata,
       newestId,
       attachmentsSkipped,
       daysOverCap,
       error: daysOverCap.length ? `Over the daily cap of ${config.dailyItemCap} items: ${daysOverCap.join(', ')} (not uploaded)` : null,
     };
-  } finally {
-    await spool.remove();
   }
 }

@@ -1,47 +1,90 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { PostPage } from './xPosts';
 
+/** Appends lines to a file, waiting when the stream's buffer is full. */
+class LineWriter {
+  private readonly out: WriteStream;
+  bytes = 0;
+
+  constructor(readonly file: string) {
+    this.out = createWriteStream(file, { flags: 'w' });
+  }
+
+  async write(line: string): Promise<void> {
+    this.bytes += Buffer.byteLength(line) + 1;
+    if (!this.out.write(`${line}\n`)) await once(this.out, 'drain');
+  }
+
+  async finish(): Promise<void> {
+    this.out.end();
+    if (!this.out.writableFinished) await once(this.out, 'finish');
+  }
+
+  destroy(): void {
+    this.out.destroy();
+  }
+}
+
 /**
- * A task's fetched pages on disk (JSON lines under DATA_DIR/spool), so that counting a day's
- * items before uploading never needs every post in memory: pass 1 writes and counts, pass 2
- * reads back one page at a time.
+ * Reads a file line by line, one chunk at a time as the caller asks: unlike readline's async
+ * iterator, nothing is read far ahead, so a 200,000-post spool never sits in memory.
+ */
+export async function* readLines(file: string): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
+    const lines = (rest + (chunk as string)).split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) if (line) yield line;
+  }
+  if (rest) yield rest;
+}
+
+/**
+ * A task's working files under DATA_DIR/spool/{jobId}: the fetched pages (JSON lines), so that
+ * counting a day's items before uploading never needs every post in memory, and the report's
+ * itemMetadata entries, streamed to the Event API at the end.
  */
 export class Spool {
-  private out: WriteStream | undefined;
-
-  private constructor(readonly file: string) {}
+  private constructor(
+    private readonly pagesOut: LineWriter,
+    private readonly metadataOut: LineWriter,
+  ) {}
 
   static async create(dataDir: string, jobId: string, taskId: string): Promise<Spool> {
     const dir = join(dataDir, 'spool', jobId);
     await mkdir(dir, { recursive: true });
-    const spool = new Spool(join(dir, `${taskId}.jsonl`));
-    spool.out = createWriteStream(spool.file, { flags: 'w' });
-    return spool;
+    return new Spool(new LineWriter(join(dir, `${taskId}.pages.jsonl`)), new LineWriter(join(dir, `${taskId}.metadata.jsonl`)));
   }
 
-  async write(page: PostPage): Promise<void> {
-    if (!this.out!.write(`${JSON.stringify(page)}\n`)) await once(this.out!, 'drain');
+  writePage(page: PostPage): Promise<void> {
+    return this.pagesOut.write(JSON.stringify(page));
   }
 
-  async finish(): Promise<void> {
-    const out = this.out!;
-    out.end();
-    if (!out.writableFinished) await once(out, 'finish');
+  finishPages(): Promise<void> {
+    return this.pagesOut.finish();
   }
 
   async *pages(): AsyncGenerator<PostPage> {
-    const lines = createInterface({ input: createReadStream(this.file, 'utf8'), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (line) yield JSON.parse(line) as PostPage;
-    }
+    for await (const line of readLines(this.pagesOut.file)) yield JSON.parse(line) as PostPage;
+  }
+
+  /** One serialized ItemMetadata entry per uploaded item. */
+  writeMetadata(json: string): Promise<void> {
+    return this.metadataOut.write(json);
+  }
+
+  /** The metadata file, closed, with its size: the report body is built from it. */
+  async metadata(): Promise<{ file: string; bytes: number }> {
+    await this.metadataOut.finish();
+    return { file: this.metadataOut.file, bytes: (await stat(this.metadataOut.file)).size };
   }
 
   async remove(): Promise<void> {
-    this.out?.destroy();
-    await rm(this.file, { force: true });
+    this.pagesOut.destroy();
+    this.metadataOut.destroy();
+    await Promise.all([rm(this.pagesOut.file, { force: true }), rm(this.metadataOut.file, { force: true })]);
   }
 }

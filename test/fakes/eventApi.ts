@@ -82,7 +82,7 @@ export async function startFakeEventApi(): Promise<FakeEventApi> {
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size <= 10 << 20) chunks.push(c);
+      if (size <= 64 << 20) chunks.push(c);
     });
     req.on('end', () => {
       const jobId = u.searchParams.get('jobId') ?? u.searchParams.get('jobid');
@@ -98,7 +98,7 @@ export async function startFakeEventApi(): Promise<FakeEventApi> {
         failures--;
         return reply(failureStatus, { error: 'fake Event API failure (failNext)' });
       }
-      if (size > 10 << 20) return reply(413, { error: 'body too large' });
+      if (size > 64 << 20) return reply(413, { error: 'body too large' });
       if (!jobId) return reply(400, { error: 'missing jobId' });
       let body: unknown;
       try {
