@@ -1,0 +1,631 @@
+/**
+ * Ingestion benchmark (`npm run bench`). Options: --day-posts=N (default 200000); --profile (worker
+ * under --cpu-prof, summarized at the end); for diagnosis: --only=day, --live-heap (forced GC every
+ * 5 s in the worker to show retained heap), --worker-max-old-space=MB.
+ *
+ * Every real part on loopback, as in test/helpers/pipeline.ts, except that the worker runs in
+ * its own process (bench/workerProcess.ts, configured from env like the real app) so its peak
+ * RSS is its own: this process holds the fakes (X, AAD over https, Event API) and the real HTTP
+ * app that takes the POST; Azurite is a third process, started empty for every timed run.
+ *   1. 5,000 text posts and 500 one-photo posts through the whole pipeline (POST → drain →
+ *      blobs → report accepted), beside raw @azure/storage-blob uploads of the same blobs at the
+ *      same concurrency (16). Target: pipeline ÷ raw ≥ 0.8.
+ *   2. The 5,000 text posts again with uploadConcurrency 1. Target: the default ≥ 5× faster.
+ *   3. A 200,000-post day end to end. Target: the worker's peak RSS ≤ 300 MB.
+ * 1 and 2 run against Azurite and again against bench/blobSink.ts, a Put Blob endpoint that costs
+ * almost nothing: Azurite's own CPU bounds what Azurite runs can show (see that file). 3 runs
+ * against the sinks only: on Azurite it would take hours, and the fake Event API refuses its
+ * 24 MB report (bench/eventSink.ts).
+ * It prints figures and whether each target is met; the exit code says nothing about targets.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ContainerClient } from '@azure/storage-blob';
+import { loadConfig } from '../src/credentials';
+import { createApp } from '../src/http/app';
+import { createLogger } from '../src/logger';
+import { openStore, type Store } from '../src/store';
+import { startFakeAad } from '../test/fakes/aad';
+import { containerSasUrl, startAzurite, type AzuriteHandle } from '../test/fakes/azurite';
+import { startFakeEventApi, type FakeEventApi } from '../test/fakes/eventApi';
+import { startFakeX, type FakeX } from '../test/fakes/xServer';
+import { AAD_APP, ACCOUNT, ACCOUNT_TOKENS, addDay, addPhotoDay, SIX_SETTINGS, X_APP, type DaySet } from './data';
+import { startBlobSink, type BlobSink } from './blobSink';
+import { startEventSink, type EventSink } from './eventSink';
+import { procCpuMs, summarizeCpuProfile } from './profile';
+import type { ChildMessage, ChildRole, ParentMessage } from './protocol';
+
+/** The worker's default upload concurrency (src/ingest/worker.ts), which the raw baseline matches. */
+const DEFAULT_UPLOAD_CONCURRENCY = 16;
+const JOB_ID = 'bench-job-1';
+/** Scenario 2's "remote" sink: a Put Blob answered after this long, about a same-region round trip to Azure Storage. */
+const SINK_LATENCY_MS = 5;
+
+const args = process.argv.slice(2);
+const argValue = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const DAY_POSTS = Number(argValue('day-posts') ?? 200_000);
+const PROFILE = args.includes('--profile');
+const ONLY_DAY = argValue('only') === 'day';
+const LIVE_HEAP = args.includes('--live-heap');
+const MAX_OLD_SPACE = argValue('worker-max-old-space');
+
+const out = (s = ''): void => void process.stdout.write(`${s}\n`);
+const progress = (s: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+interface Child {
+  proc: ChildProcess;
+  logFile: string;
+  profileDir: string | undefined;
+  /** Resolves with the next message of that type; rejects on a 'failed' message or an early exit. */
+  next<T extends ChildMessage['type']>(type: T, timeoutMs: number): Promise<Extract<ChildMessage, { type: T }>>;
+  send(msg: ParentMessage): void;
+  exited: Promise<void>;
+}
+
+function forkChild(role: ChildRole, env: Record<string, string>, logFile: string, profileDir?: string): Child {
+  const fd = openSync(logFile, 'a');
+  const proc = fork(join(__dirname, 'workerProcess.js'), [], {
+    // The child's own environment only: what the real app would be given, nothing inherited by accident.
+    env: { PATH: process.env.PATH ?? '', BENCH_ROLE: role, ...(LIVE_HEAP ? { BENCH_LIVE_HEAP: '1' } : {}), ...env },
+    execArgv: [
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ...(role === 'worker' && LIVE_HEAP ? ['--expose-gc'] : []),
+      ...(role === 'worker' && MAX_OLD_SPACE ? [`--max-old-space-size=${MAX_OLD_SPACE}`] : []),
+    ],
+    // pino lines go to a file: the bench output stays a table, and logging still costs what it costs.
+    stdio: ['ignore', fd, fd, 'ipc'],
+  });
+  closeSync(fd);
+  const messages: ChildMessage[] = [];
+  const waiters: (() => void)[] = [];
+  proc.on('message', (m: ChildMessage) => {
+    messages.push(m);
+    for (const w of waiters.splice(0)) w();
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  exited.then(() => {
+    for (const w of waiters.splice(0)) w();
+  });
+  return {
+    proc,
+    logFile,
+    profileDir,
+    send: (msg) => void proc.send(msg),
+    exited,
+    next(type, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${role} child: no '${type}' within ${timeoutMs} ms (log: ${logFile})`)), timeoutMs);
+        const check = (): void => {
+          const i = messages.findIndex((m) => m.type === type || m.type === 'failed');
+          if (i >= 0) {
+            const [m] = messages.splice(i, 1);
+            clearTimeout(timer);
+            if (m!.type === 'failed') return reject(new Error(`${role} child failed: ${m!.error} (log: ${logFile})`));
+            return resolve(m as Extract<ChildMessage, { type: typeof type }>);
+          }
+          if (proc.exitCode !== null || proc.signalCode !== null) {
+            clearTimeout(timer);
+            return reject(new Error(`${role} child exited (${proc.exitCode ?? proc.signalCode}) before '${type}' (log: ${logFile})`));
+          }
+          waiters.push(check);
+        };
+        check();
+      });
+    },
+  };
+}
+
+async function stopChild(child: Child): Promise<void> {
+  if (child.proc.connected) child.send({ type: 'exit' });
+  const killed = setTimeout(() => child.proc.kill('SIGKILL'), 10_000);
+  await child.exited;
+  clearTimeout(killed);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenario plumbing
+
+interface Env {
+  tmp: string;
+  x: FakeX;
+  events: FakeEventApi;
+  eventSink: EventSink;
+  blobSink: BlobSink;
+  store: Store;
+  appUrl: string;
+  basic: string;
+  childEnv: Record<string, string>;
+  xCalls: { timelineFirst?: number; timelineLast?: number; mediaFirst?: number; mediaLast?: number; timeline: number; media: number };
+}
+
+/** Where a run's blobs go: an Azurite of its own, or the bench's blob sink (bench/blobSink.ts). */
+interface Storage {
+  label: 'Azurite' | 'sink';
+  newContainer(tag: string): Promise<{ container: string; sasUrl: string }>;
+  count(container: string, sasUrl: string): Promise<number>;
+  /** CPU of the storage process so far, ms; undefined for the sink (it runs in this process). */
+  cpuMs(): number | undefined;
+}
+
+function newContainerName(tag: string): string {
+  return `bench-${tag}-${randomBytes(4).toString('hex')}`;
+}
+
+function azuriteStorage(azurite: AzuriteHandle): Storage {
+  return {
+    label: 'Azurite',
+    async newContainer(tag) {
+      const container = newContainerName(tag);
+      return { container, sasUrl: await containerSasUrl(azurite, container, 4) };
+    },
+    async count(_container, sasUrl) {
+      let n = 0;
+      for await (const page of new ContainerClient(sasUrl).listBlobsFlat().byPage({ maxPageSize: 5000 })) n += page.segment.blobItems.length;
+      return n;
+    },
+    cpuMs: () => procCpuMs(azurite.pid),
+  };
+}
+
+function sinkStorage(sink: BlobSink): Storage {
+  return {
+    label: 'sink',
+    async newContainer(tag) {
+      const container = newContainerName(tag);
+      return { container, sasUrl: sink.containerSasUrl(container) };
+    },
+    count: async (container) => sink.count(container),
+    cpuMs: () => undefined,
+  };
+}
+
+/** Runs fn against an Azurite started for it alone: Azurite slows as it fills (see bench/blobSink.ts), so every timed run starts it empty. */
+async function withAzurite<T>(fn: (azurite: AzuriteHandle) => Promise<T>): Promise<T> {
+  const azurite = await startAzurite();
+  try {
+    return await fn(azurite);
+  } finally {
+    await azurite.close();
+  }
+}
+
+interface PipelineResult {
+  name: string;
+  items: number;
+  seconds: number;
+  drainMs: number;
+  fetchSeconds: number | undefined;
+  maxRssKB: number;
+  readyRssKB: number;
+  peakHeapTotalMB: number;
+  peakHeapUsedMB: number;
+  peakExternalMB: number;
+  rssEvery2sMB: number[];
+  liveHeapEvery5sMB: number[];
+  workerCpuMs: number;
+  parentCpuMs: number;
+  storageCpuMs: number | undefined;
+  bootMs: number;
+  reportBytes: number | undefined;
+  sasUrl: string;
+  profile: string | undefined;
+}
+
+/** One task through the whole pipeline, timed from the POST to the accepted report. */
+async function runPipeline(
+  env: Env,
+  storage: Storage,
+  o: { name: string; tag: string; set: DaySet; uploadConcurrency?: number; eventApi: 'fake' | 'sink' },
+): Promise<PipelineResult> {
+  const { container, sasUrl } = await storage.newContainer(o.tag);
+  const taskId = `task-${o.tag}-${randomUUID()}`;
+  const profileDir = PROFILE ? join(env.tmp, 'profiles', o.tag) : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const child = forkChild(
+    'worker',
+    { ...env.childEnv, EVENT_API_BASE_URL: o.eventApi === 'fake' ? env.events.baseUrl : env.eventSink.baseUrl },
+    join(env.tmp, 'logs', `${o.tag}.log`),
+    profileDir,
+  );
+  // Long runs: show that something is moving (blob sink only; Azurite has no cheap counter).
+  const ticker =
+    storage.label === 'sink' && o.set.count >= 50_000
+      ? setInterval(() => progress(`   ${int(env.blobSink.count(container))} of ${int(o.set.count)} blobs`), 30_000)
+      : undefined;
+  try {
+    const ready = await child.next('ready', 30_000);
+    global.gc?.();
+    Object.assign(env.xCalls, { timelineFirst: undefined, timelineLast: undefined, mediaFirst: undefined, mediaLast: undefined, timeline: 0, media: 0 });
+    const parentCpu0 = process.cpuUsage();
+    const storageCpu0 = storage.cpuMs();
+    // The clock starts at the Import service's POST. The real worker would pick the task up at
+    // its next cron tick (every 5 s); that wait is the schedule, not throughput, so drain is asked for at once.
+    const t0 = performance.now();
+    const res = await fetch(`${env.appUrl}/data/OnDownloadRequest`, {
+      method: 'POST',
+      headers: { Authorization: env.basic, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ JobId: JOB_ID, TaskId: taskId, StartTime: o.set.start, EndTime: o.set.end, DirtyEntities: null, BlobSasUri: sasUrl }),
+    });
+    if (res.status !== 200) throw new Error(`OnDownloadRequest answered ${res.status}: ${await res.text()}`);
+    child.send({ type: 'drain', uploadConcurrency: o.uploadConcurrency });
+    const drained = await child.next('drained', 30 * 60_000);
+    const t1 = performance.now();
+    const parentCpu = process.cpuUsage(parentCpu0);
+    const storageCpu1 = storage.cpuMs();
+    if (drained.ran !== 1) throw new Error(`the worker ran ${drained.ran} tasks, expected 1 (last error: ${drained.lastError})`);
+
+    // The run counts only if the report was accepted and every item is in the container.
+    let reported: { status: number; items: number; bytes?: number } | undefined;
+    if (o.eventApi === 'fake') {
+      const r = env.events.reports.find((rep) => rep.body.taskId === taskId);
+      if (r) reported = { status: r.body.status, items: r.body.itemMetadata.length };
+    } else {
+      const r = env.eventSink.reports.find((rep) => rep.taskId === taskId);
+      if (r) reported = { status: r.status, items: r.distinctIds, bytes: r.bytes };
+    }
+    if (!reported) throw new Error(`no accepted report for ${taskId} (worker's last error: ${drained.lastError}; log: ${child.logFile})`);
+    if (reported.status !== 0 || reported.items !== o.set.count) {
+      throw new Error(`report for ${taskId}: status ${reported.status}, ${reported.items} items, expected status 0 and ${o.set.count}`);
+    }
+    const run = await env.store.getTaskRun(JOB_ID, taskId);
+    if (run?.status !== 'success' || !run.reported) throw new Error(`task run ${taskId}: ${JSON.stringify(run)}`);
+    const blobs = await storage.count(container, sasUrl);
+    if (blobs !== o.set.count) throw new Error(`container ${container} holds ${blobs} blobs, expected ${o.set.count}`);
+
+    await stopChild(child);
+    let profile: string | undefined;
+    if (profileDir) {
+      const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+      profile = file && join(profileDir, file);
+    }
+    const x = env.xCalls;
+    return {
+      name: o.name,
+      items: o.set.count,
+      seconds: (t1 - t0) / 1000,
+      drainMs: drained.drainMs,
+      fetchSeconds: x.timelineLast === undefined ? undefined : (x.timelineLast - t0) / 1000,
+      maxRssKB: drained.maxRssKB,
+      readyRssKB: drained.readyRssKB,
+      peakHeapTotalMB: drained.peakHeapTotalMB,
+      peakHeapUsedMB: drained.peakHeapUsedMB,
+      peakExternalMB: drained.peakExternalMB,
+      rssEvery2sMB: drained.rssEvery2sMB,
+      liveHeapEvery5sMB: drained.liveHeapEvery5sMB,
+      workerCpuMs: drained.cpuMs,
+      parentCpuMs: (parentCpu.user + parentCpu.system) / 1000,
+      storageCpuMs: storageCpu0 !== undefined && storageCpu1 !== undefined ? storageCpu1 - storageCpu0 : undefined,
+      bootMs: ready.bootMs,
+      reportBytes: reported.bytes,
+      sasUrl,
+      profile,
+    };
+  } catch (err) {
+    child.proc.kill('SIGKILL');
+    await child.exited;
+    process.stderr.write(`--- last lines of ${child.logFile} ---\n${readFileSync(child.logFile, 'utf8').split('\n').slice(-15).join('\n')}\n`);
+    throw err;
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+interface RawResult {
+  count: number;
+  bytes: number;
+  seconds: number;
+  /** CPU of the uploading process during this target's uploads. */
+  clientCpuMs: number;
+  storageCpuMs: number | undefined;
+}
+
+/**
+ * The baseline: the blobs the pipeline wrote (names and bodies), read back untimed, then uploaded
+ * straight to a fresh container of each target, one after the other, timed separately.
+ */
+async function runRaw(env: Env, tag: string, sourceSasUrl: string, targets: Storage[]): Promise<RawResult[]> {
+  const containers = await Promise.all(targets.map((t) => t.newContainer(`${tag}-raw`)));
+  const child = forkChild('raw', {}, join(env.tmp, 'logs', `${tag}-raw.log`));
+  try {
+    await child.next('ready', 30_000);
+    global.gc?.();
+    child.send({ type: 'raw', sourceSasUrl, targetSasUrls: containers.map((c) => c.sasUrl), concurrency: DEFAULT_UPLOAD_CONCURRENCY });
+    // Storage CPU is sampled around the whole exchange; only a target's own uploads touch it.
+    const cpu0 = targets.map((t) => t.cpuMs());
+    const r = await child.next('uploaded', 10 * 60_000);
+    const cpu1 = targets.map((t) => t.cpuMs());
+    await stopChild(child);
+    return targets.map((_t, i) => ({
+      count: r.count,
+      bytes: r.bytes,
+      seconds: r.uploadMs[i]! / 1000,
+      clientCpuMs: r.uploadCpuMs[i]!,
+      storageCpuMs: cpu0[i] !== undefined && cpu1[i] !== undefined ? cpu1[i]! - cpu0[i]! : undefined,
+    }));
+  } catch (err) {
+    child.proc.kill('SIGKILL');
+    await child.exited;
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+const f1 = (n: number): string => n.toFixed(1);
+const f2 = (n: number): string => n.toFixed(2);
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+const mb = (kb: number): string => f1(kb / 1024);
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+function printProfile(name: string, file: string | undefined): void {
+  if (!file) return;
+  const s = summarizeCpuProfile(file, 15);
+  const pct = (ms: number): string => f1((100 * ms) / s.totalMs);
+  out(`\nCPU profile of the worker, ${name} (${f1(s.totalMs / 1000)} s sampled, idle included; ${file})`);
+  const inclusive = new Map(s.inclusiveByOwner.map((o) => [o.owner, o.ms]));
+  out(
+    table(
+      ['owner', 'self ms', 'self %', 'incl. ms', 'incl. %'],
+      s.byOwner.slice(0, 16).map((o) => [o.owner, int(o.ms), pct(o.ms), int(inclusive.get(o.owner) ?? o.ms), pct(inclusive.get(o.owner) ?? o.ms)]),
+    ),
+  );
+  out(table(['top functions (self)', 'owner', 'ms', '%'], s.topFunctions.map((fn) => [fn.name, fn.owner, int(fn.ms), pct(fn.ms)])));
+  out(table(['our functions (inclusive)', 'file', 'ms', '%'], s.inclusiveOurs.map((fn) => [fn.name, fn.owner.replace(/^ours /, ''), int(fn.ms), pct(fn.ms)])));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const cpus = os.cpus();
+  out(`Machine: ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, ${f1(os.totalmem() / 1024 ** 3)} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}`);
+  if (PROFILE) out('--profile: the worker runs under --cpu-prof, which slows it; figures of this run are for the profile, not the table.');
+
+  const tmp = mkdtempSync(join(os.tmpdir(), 'xconn-bench-'));
+  mkdirSync(join(tmp, 'logs'));
+  const dataDir = join(tmp, 'data');
+  const tenantId = randomUUID();
+  const apiSecretKey = randomBytes(24).toString('base64url');
+  const cleanup: (() => Promise<unknown>)[] = [];
+  try {
+    progress('starting the fakes');
+    // No timeline cap and no practical rate limit: a 200,000-post day must be readable in one task.
+    const x = await startFakeX({ ...X_APP, timelineCap: Infinity, rateLimit: 1e9 });
+    cleanup.push(() => x.close());
+    x.addUser(ACCOUNT, ACCOUNT_TOKENS);
+    const aad = await startFakeAad({ clientSecret: AAD_APP.clientSecret });
+    cleanup.push(() => aad.close());
+    const events = await startFakeEventApi();
+    cleanup.push(() => events.close());
+    const eventSink = await startEventSink();
+    cleanup.push(() => eventSink.close());
+    const blobSink = await startBlobSink();
+    cleanup.push(() => blobSink.close());
+    const caFile = join(tmp, 'fake-aad-ca.pem');
+    writeFileSync(caFile, aad.caPem);
+
+    // Phase marks from the fake X's request log: pass 1 (timeline pages) ends at the last timeline
+    // GET. Wrapping push is the only hook the fake offers; the log itself is dropped to keep memory flat.
+    const xCalls: Env['xCalls'] = { timeline: 0, media: 0 };
+    x.requests.push = (...reqs) => {
+      const now = performance.now();
+      for (const r of reqs) {
+        if (r.path.startsWith('/2/users/')) {
+          xCalls.timelineFirst ??= now;
+          xCalls.timelineLast = now;
+          xCalls.timeline++;
+        } else if (r.path.startsWith('/media/')) {
+          xCalls.mediaFirst ??= now;
+          xCalls.mediaLast = now;
+          xCalls.media++;
+        }
+      }
+      return 0;
+    };
+
+    const common: Record<string, string> = {
+      TENANT_ID: tenantId,
+      API_SECRET_KEY: apiSecretKey,
+      DATA_DIR: dataDir,
+      X_API_BASE_URL: x.url,
+      AAD_AUTHORITY_HOST: aad.url,
+      AAD_JWKS_URL: aad.jwksUrl,
+      // Host without a port: every timed run gets an Azurite of its own (and the sink has another port).
+      ALLOWED_BLOB_HOSTS: '127.0.0.1',
+      ALLOWED_MEDIA_HOSTS: new URL(x.url).host,
+      LOG_LEVEL: 'info',
+    };
+
+    // The real app (HTTP routes + store) in this process: it takes the POST that queues a task.
+    const { config } = loadConfig({ ...common, EVENT_API_BASE_URL: events.baseUrl });
+    const appLog = createWriteStream(join(tmp, 'logs', 'app.log'));
+    const logger = createLogger(config.logLevel, appLog);
+    const store = await openStore(config);
+    cleanup.push(() => store.close());
+    const server: Server = await new Promise((resolve) => {
+      const s = createApp({ config, logger, store }).listen(0, '127.0.0.1', () => resolve(s));
+    });
+    cleanup.push(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+    const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const basic = `Basic ${Buffer.from(`${tenantId}:${apiSecretKey}`).toString('base64')}`;
+    const conf = await fetch(`${appUrl}/api/Configuration`, {
+      method: 'POST',
+      headers: { Authorization: basic, 'Content-Type': 'application/json' },
+      body: JSON.stringify(SIX_SETTINGS),
+    });
+    if (conf.status !== 200) throw new Error(`POST /api/Configuration answered ${conf.status}: ${await conf.text()}`);
+    await store.saveJobAuthorization(JOB_ID, { accountId: ACCOUNT.id, accountUsername: ACCOUNT.username, ...ACCOUNT_TOKENS });
+    await store.saveJobAccount(JOB_ID, { tenantId, accountId: ACCOUNT.id, accountName: ACCOUNT.name });
+
+    const env: Env = {
+      tmp,
+      x,
+      events,
+      eventSink,
+      blobSink,
+      store,
+      appUrl,
+      basic,
+      // NODE_EXTRA_CA_CERTS: msal's own https client then trusts the fake authority, as it would trust the real one.
+      childEnv: { ...common, NODE_EXTRA_CA_CERTS: caFile },
+      xCalls,
+    };
+
+    progress('generating posts');
+    const text = addDay(x, '11', '2026-11-10', 5_000);
+    const photos = addPhotoDay(x, '12', '2026-11-11', 500);
+    const day = addDay(x, '13', '2026-11-12', DAY_POSTS);
+    const sink = sinkStorage(blobSink);
+
+    type Row = { detail: PipelineResult; raw?: RawResult; target: string; met?: boolean };
+    const rows: Row[] = [];
+    const rate = (r: { items: number; seconds: number } | { count: number; seconds: number }): number => ('items' in r ? r.items : r.count) / r.seconds;
+
+    const viaRaw: Partial<Record<'text' | 'photo', { azurite: RawResult; sink: RawResult }>> = {};
+    if (!ONLY_DAY) {
+      // 1: pipeline vs raw, on Azurite (each timed run on an empty one) and on the sink.
+      const pipelines: Record<string, PipelineResult> = {};
+      for (const [kind, set, label] of [['text', text, '5,000 text posts'], ['photo', photos, '500 one-photo posts']] as const) {
+        progress(`1 ${label} → Azurite, then the raw uploads`);
+        await withAzurite(async (source) => {
+          const run = await runPipeline(env, azuriteStorage(source), { name: `1 ${kind}, 16 → Azurite`, tag: kind, set, eventApi: 'fake' });
+          pipelines[`${kind}-azurite`] = run;
+          progress(`   ${f2(run.seconds)} s; raw uploads of the same blobs (read back untimed)`);
+          const [azRaw, sinkRaw] = await withAzurite((target) => runRaw(env, kind, run.sasUrl, [azuriteStorage(target), sink]));
+          viaRaw[kind] = { azurite: azRaw!, sink: sinkRaw! };
+        });
+        progress(`1 ${label} → sink`);
+        pipelines[`${kind}-sink`] = await runPipeline(env, sink, { name: `1 ${kind}, 16 → sink`, tag: `${kind}-sink`, set, eventApi: 'fake' });
+      }
+      for (const kind of ['text', 'photo'] as const) {
+        for (const where of ['azurite', 'sink'] as const) {
+          const run = pipelines[`${kind}-${where}`]!;
+          const raw = viaRaw[kind]![where];
+          const ratio = rate(run) / rate(raw);
+          rows.push({ detail: run, raw, target: `÷ raw ≥ 0.8: ${f2(ratio)}`, met: ratio >= 0.8 });
+        }
+      }
+
+      // 2: the same text posts one upload at a time, beside the default, on Azurite, on the sink, and on
+      // the sink answering after SINK_LATENCY_MS as a remote service would: what concurrency buys depends
+      // on how long the other side takes, which loopback alone cannot show.
+      progress('2 5,000 text posts, uploadConcurrency 1 → Azurite');
+      const oneAz = await withAzurite((az) =>
+        runPipeline(env, azuriteStorage(az), { name: '2 text, 1 → Azurite', tag: 'c1', set: text, uploadConcurrency: 1, eventApi: 'fake' }),
+      );
+      progress('2 5,000 text posts, uploadConcurrency 1 → sink');
+      const oneSink = await runPipeline(env, sink, { name: '2 text, 1 → sink', tag: 'c1-sink', set: text, uploadConcurrency: 1, eventApi: 'fake' });
+      progress(`2 5,000 text posts, 16 then 1 → sink answering after ${SINK_LATENCY_MS} ms`);
+      blobSink.latencyMs = SINK_LATENCY_MS;
+      const slowDefault = await runPipeline(env, sink, { name: `2 text, 16 → sink +${SINK_LATENCY_MS} ms`, tag: 'slow-sink', set: text, eventApi: 'fake' });
+      const slowOne = await runPipeline(env, sink, { name: `2 text, 1 → sink +${SINK_LATENCY_MS} ms`, tag: 'c1-slow-sink', set: text, uploadConcurrency: 1, eventApi: 'fake' });
+      blobSink.latencyMs = 0;
+      for (const [one, many] of [
+        [oneAz, pipelines['text-azurite']!],
+        [oneSink, pipelines['text-sink']!],
+        [slowOne, slowDefault],
+      ] as const) {
+        if (many === slowDefault) rows.push({ detail: many, target: '(the default, for the row below)' });
+        const speedup = rate(many) / rate(one);
+        rows.push({ detail: one, target: `16 ≥ 5× this: ${f1(speedup)}×`, met: speedup >= 5 });
+      }
+    }
+
+    // 3: the day, on the sinks: Azurite would take hours (bench/blobSink.ts), the fake Event API refuses the report (bench/eventSink.ts).
+    progress(`3 a ${int(DAY_POSTS)}-post day → blob sink + Event API sink`);
+    const dayRun = await runPipeline(env, sink, { name: `3 day of ${int(DAY_POSTS)}, 16 → sink`, tag: 'day', set: day, eventApi: 'sink' });
+    rows.push({ detail: dayRun, target: `peak RSS ≤ 300 MB`, met: dayRun.maxRssKB / 1024 <= 300 });
+
+    out();
+    out(
+      table(
+        ['scenario', 'items', 'seconds', 'items/s', 'raw items/s', 'ratio', 'peak RSS MB', 'target', 'met?'],
+        rows.map(({ detail: d, raw, target, met }) => [
+          d.name,
+          int(d.items),
+          f2(d.seconds),
+          int(rate(d)),
+          raw ? int(rate(raw)) : '–',
+          raw ? f2(rate(d) / rate(raw)) : '–',
+          mb(d.maxRssKB),
+          target,
+          met === undefined ? '–' : met ? 'yes' : 'NO',
+        ]),
+      ),
+    );
+    out();
+    out('Where the time goes (wall s from the POST; CPU s of each process over the same span):');
+    out(
+      table(
+        ['scenario', 'X pages', 'X read done at', 'drain s', 'worker CPU (µs/item)', 'fakes+app(+sink) CPU', 'Azurite CPU', 'worker boot ms'],
+        rows.map(({ detail: d }) => [
+          d.name,
+          int(Math.ceil(d.items / 100)),
+          d.fetchSeconds === undefined ? '–' : f2(d.fetchSeconds),
+          f2(d.drainMs / 1000),
+          `${f2(d.workerCpuMs / 1000)} (${int((1000 * d.workerCpuMs) / d.items)})`,
+          f2(d.parentCpuMs / 1000),
+          d.storageCpuMs === undefined ? '–' : f2(d.storageCpuMs / 1000),
+          int(d.bootMs),
+        ]),
+      ),
+    );
+    out();
+    out('Worker memory (peaks sampled every 250 ms; RSS = heap + Buffers/external + code and the rest):');
+    out(
+      table(
+        ['scenario', 'peak RSS MB', 'RSS at ready', 'peak heapTotal', 'peak heapUsed', 'peak external'],
+        rows.map(({ detail: d }) => [d.name, mb(d.maxRssKB), mb(d.readyRssKB), int(d.peakHeapTotalMB), int(d.peakHeapUsedMB), int(d.peakExternalMB)]),
+      ),
+    );
+    out(`RSS of the day's worker every 2 s, MB: ${dayRun.rssEvery2sMB.join(' ')}`);
+    if (LIVE_HEAP) out(`Heap retained (after a forced full GC) every 5 s, MB: ${dayRun.liveHeapEvery5sMB.join(' ')}`);
+    if (MAX_OLD_SPACE) out(`The worker ran with --max-old-space-size=${MAX_OLD_SPACE}.`);
+    if (!ONLY_DAY) {
+      out();
+      out('Raw baseline (@azure/storage-blob in a fresh process, 16 in flight, the same names and bodies):');
+      out(
+        table(
+          ['blobs', 'to', 'count', 'KB/blob', 'upload s', 'items/s', 'uploader CPU (µs/blob)', 'Azurite CPU'],
+          (['text', 'photo'] as const).flatMap((kind) =>
+            (['azurite', 'sink'] as const).flatMap((where) => {
+              const r = viaRaw[kind]?.[where];
+              if (!r) return [];
+              return [[kind, where, int(r.count), f1(r.bytes / r.count / 1024), f2(r.seconds), int(rate(r)), `${f2(r.clientCpuMs / 1000)} (${int((1000 * r.clientCpuMs) / r.count)})`, r.storageCpuMs === undefined ? '–' : f2(r.storageCpuMs / 1000)]];
+            }),
+          ),
+        ),
+      );
+    }
+    if (dayRun.reportBytes !== undefined) {
+      out(`\nThe day's report was ${f1(dayRun.reportBytes / 1e6)} MB: over the fake Event API's 10 MiB limit, so bench/eventSink.ts took it.`);
+    }
+    const sinkStats = blobSink.stats();
+    if (sinkStats.rejected) out(`Blob sink refused ${sinkStats.rejected} requests; last: ${sinkStats.lastError}`);
+    for (const r of rows) printProfile(r.detail.name, r.detail.profile);
+    out(`\nLogs: ${join(tmp, 'logs')}${PROFILE ? `; profiles: ${join(tmp, 'profiles')}` : ''}`);
+  } finally {
+    for (const close of cleanup.reverse()) await close().catch(() => undefined);
+    // Keep the logs and profiles; drop the database and spool.
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});
