@@ -58,9 +58,12 @@ export function unescapeX(text: string): string {
 
 /** First characters of the text on one line, cut on a code point (never half an emoji). */
 export function previewOf(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  // At most two UTF-16 units per code point, plus whitespace that collapses: no need to look further.
+  const head = text.length > PREVIEW_CHARS * 4 ? text.slice(0, PREVIEW_CHARS * 4) : text;
+  const flat = head.replace(/\s+/g, ' ').trim();
   const chars = Array.from(flat);
-  return chars.length <= PREVIEW_CHARS ? flat : `${chars.slice(0, PREVIEW_CHARS - 1).join('')}…`;
+  if (chars.length <= PREVIEW_CHARS && head.length === text.length) return flat;
+  return `${chars.slice(0, PREVIEW_CHARS - 1).join('')}…`;
 }
 
 /** Full text as a person reads it: a long post's note_tweet, not its truncated `text`. */

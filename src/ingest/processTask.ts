@@ -166,14 +166,15 @@ async function ingest(
     const seen = new Set<string>();
     const start = new Date(task.startTime).getTime();
     const end = new Date(task.endTime).getTime();
-    const keep = async (page: PostPage, inWindow: boolean) => {
+    // X's timeline pages do not overlap: only posts fetched again by id can appear twice.
+    const keep = async (page: PostPage, dirty: boolean) => {
       const fresh = page.data.filter((p) => {
         if (seen.has(p.id)) return false;
         const at = new Date(p.created_at ?? 0).getTime();
-        return !inWindow || (at >= start && at <= end);
+        return dirty || (at >= start && at <= end);
       });
       for (const p of fresh) {
-        seen.add(p.id);
+        if (dirty) seen.add(p.id);
         const day = dayOf(p.created_at);
         counts.set(day, (counts.get(day) ?? 0) + 1);
       }
@@ -182,9 +183,9 @@ async function ingest(
     try {
       // DirtyEntities are re-uploaded whatever their date.
       if (task.dirtyEntities?.length) {
-        for await (const page of source.byIds(task.dirtyEntities)) await keep(page, false);
+        for await (const page of source.byIds(task.dirtyEntities)) await keep(page, true);
       }
-      for await (const page of source.timeline(job.accountId, new Date(start), new Date(end))) await keep(page, true);
+      for await (const page of source.timeline(job.accountId, new Date(start), new Date(end))) await keep(page, false);
       await spool.finishPages();
     } catch (err) {
       if (err instanceof PermanentError && err.authRevoked) {
