@@ -141,12 +141,14 @@
       if (!waiting) return;
       /* Looks closed without a word: the user closed it, or the browser cut our link to it when it
          came back from X (then its message follows at once). Give the message a moment to win,
-         then check what the server has. */
+         then say the sign-in did not complete. */
       closedTimer = window.setTimeout(function () {
         if (!waiting) return;
         waiting = false;
         popup = null;
-        afterSignIn(null);
+        // No word from the sign-in page: the window was closed before X sent it back. Asking the
+        // server instead would mistake an earlier sign-in of this job for a new one.
+        afterSignIn('closed');
       }, 1500);
     }, 500);
   });

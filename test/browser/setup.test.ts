@@ -155,4 +155,15 @@ describe('job setup page in a browser, through the X sign-in popup', () => {
     expect(await alert.textContent()).toContain(`${c.url}/Views/TwitterOAuth`);
     await screenshot(page, 'setup-callback-not-registered');
   });
+
+  test('when an existing job is signed in again and the admin closes the X window without authorizing, then the page says it did not complete', async () => {
+    await signInJob(c, x, 'job-again');
+    t = await openContext(browser);
+    const page = await openSetup('job-again');
+    const popup = await openXPopup(page);
+    await popup.close();
+    await page.getByText('Sign-in to X did not complete').waitFor();
+    expect(await page.getByText(SUCCESS).count()).toBe(0);
+    await page.getByRole('button', { name: 'Login with Twitter' }).waitFor();
+  });
 });
