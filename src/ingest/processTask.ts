@@ -74,7 +74,7 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
   if (!settings.AADAppId || !settings.AADAppSecret) {
     throw new CannotReportError('The AAD Application ID and Secret are not configured, so the task cannot be reported');
   }
-  const aad = { AADAppId: settings.AADAppId, AADAppSecret: settings.AADAppSecret };
+  const aadApp = { clientId: settings.AADAppId, clientSecret: settings.AADAppSecret };
   const started = Date.now();
   const run: TaskRun = {
     jobId: task.jobId,
@@ -106,7 +106,7 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
     });
     await store.recordTaskRun(run);
     await deps.eventApi.report(
-      { clientId: aad.AADAppId, clientSecret: aad.AADAppSecret },
+      aadApp,
       task.jobId,
       task.taskId,
       outcome.status,
