@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config';
 import { SecretBox } from '../crypto/secretBox';
-import { AzureStore } from './azure/azureStore';
+import type { AzureStore as AzureStoreClass } from './azure/azureStore';
 import { SqliteStore } from './sqlite/sqliteStore';
 import type { Store } from './types';
 
@@ -13,6 +13,9 @@ export function secretBoxFor(config: Pick<Config, 'encryptionKey' | 'apiSecretKe
 export async function openStore(config: Config): Promise<Store> {
   const box = secretBoxFor(config);
   if (config.storageConnectionString) {
+    // Loaded only when asked for: the Azure SDKs cost start-up time and memory the SQLite default does not need.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { AzureStore } = require('./azure/azureStore') as { AzureStore: typeof AzureStoreClass };
     return AzureStore.open(config.storageConnectionString, box);
   }
   return new SqliteStore(join(config.dataDir, 'connector.db'), box);
