@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Item } from '../../src/ingest/item';
 import type { FakeXPost } from '../fakes/xServer';
-import { ACCOUNT } from '../helpers/signIn';
+import { ACCOUNT, ACCOUNT_TOKENS, SIX_SETTINGS } from '../helpers/signIn';
 import { startPipeline, type Pipeline } from '../helpers/pipeline';
 
 const OTHER = { id: '2200000000000000002', name: 'Fabrikam', username: 'fabrikam', profile_image_url: 'https://pbs.twimg.com/profile/fab.jpg' };
@@ -164,6 +164,19 @@ describe('ingestion, end to end over loopback', () => {
     expect(await p.worker.drain()).toBe(1);
     expect((await p.blobs()).length).toBe(before);
     expect(p.events.reports.length).toBe(2);
+  });
+
+  test('no log line of the whole run holds the SAS signature, a token or a setting', async () => {
+    const logs = p.c.logs.text();
+    expect(logs).toContain('task reported');
+    const sig = new URL(p.sasUrl).searchParams.get('sig')!;
+    expect(sig.length).toBeGreaterThan(10);
+    expect(logs).not.toContain(sig);
+    expect(logs).not.toContain(encodeURIComponent(sig));
+    for (const secret of [ACCOUNT_TOKENS.accessToken, ACCOUNT_TOKENS.accessSecret, ...Object.values(SIX_SETTINGS)]) {
+      expect(logs).not.toContain(secret);
+    }
+    expect(logs).not.toMatch(/Bearer ey/);
   });
 
   test('when no task is queued, then a run does nothing', async () => {
