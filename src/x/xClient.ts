@@ -34,7 +34,7 @@ export function rewriteXUrl(url: string, baseUrl: string): string {
   return url.startsWith(X_PREFIX) ? `${baseUrl}/${url.slice(X_PREFIX.length)}` : url;
 }
 
-function redirectPlugin(baseUrl: string): ITwitterApiClientPlugin {
+export function redirectPlugin(baseUrl: string): ITwitterApiClientPlugin {
   return {
     onBeforeRequestConfig({ params }) {
       const original = params.url;

@@ -5,6 +5,7 @@
  */
 import * as http from 'node:http';
 import { ApiResponseError, TwitterApi, TwitterV2IncludesHelper, type ITwitterApiClientPlugin, type TwitterApiTokens } from 'twitter-api-v2';
+import { redirectPlugin } from '../../src/x/xClient';
 import { startFakeX, type FakeX } from './xServer';
 import { hmacSha1Signature, percentEncode, signatureBaseString } from './oauth1';
 
@@ -19,17 +20,9 @@ const minute = (n: number): string => new Date(BASE_MS + n * 60_000).toISOString
 const agent = new http.Agent();
 afterAll(() => agent.destroy());
 
-/** twitter-api-v2 has no base-URL setting: rewrite every URL, and parse /oauth/ answers as forms. */
-function redirectPlugin(fake: FakeX): ITwitterApiClientPlugin {
-  return {
-    onBeforeRequestConfig({ params }) {
-      if (params.url.startsWith('https://api.x.com/')) params.url = `${fake.url}/${params.url.slice('https://api.x.com/'.length)}`;
-      if (params.url.startsWith(`${fake.url}/oauth/`)) params.forceParseMode = 'url';
-    },
-  };
-}
+/** The production redirection (src/x/xClient.ts): the fake is driven exactly as X would be. */
 function client(fake: FakeX, tokens: Partial<TwitterApiTokens> = {}, extra: ITwitterApiClientPlugin[] = []): TwitterApi {
-  return new TwitterApi({ ...APP, ...tokens } as TwitterApiTokens, { httpAgent: agent, plugins: [redirectPlugin(fake), ...extra] });
+  return new TwitterApi({ ...APP, ...tokens } as TwitterApiTokens, { httpAgent: agent, plugins: [redirectPlugin(fake.url), ...extra] });
 }
 /** Runs `fn`, expecting an ApiResponseError, and returns it. */
 async function apiError(fn: () => Promise<unknown>): Promise<ApiResponseError> {
@@ -117,7 +110,7 @@ describe('fake X server', () => {
     expect(e1.code).toBe(401);
     expect(e1.data).toEqual({ title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' });
 
-    const wrongApp = new TwitterApi({ appKey: APP.appKey, appSecret: 'nope' }, { httpAgent: agent, plugins: [redirectPlugin(fake)] });
+    const wrongApp = new TwitterApi({ appKey: APP.appKey, appSecret: 'nope' }, { httpAgent: agent, plugins: [redirectPlugin(fake.url)] });
     expect((await apiError(() => wrongApp.generateAuthLink(CALLBACK))).code).toBe(401);
 
     // Change a query parameter after the library signed the request.

@@ -135,7 +135,11 @@ describe('faults while reporting', () => {
     expect((await p.c.store.getTaskRun('job-1', 't-down-ev'))?.reported).toBe(false);
     // After the visibility timeout the task is leased again and finishes.
     const deadline = Date.now() + 10_000;
-    while (p.events.reports.length === 0 && Date.now() < deadline) await worker.drain();
+    // A lease expiring is a point in time, not an event: poll the queue until then.
+    while (p.events.reports.length === 0 && Date.now() < deadline) {
+      await worker.drain();
+      if (p.events.reports.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
     expect(p.events.reports).toHaveLength(1);
     expect(p.events.reports[0]!.body.itemMetadata).toHaveLength(150);
     expect(await p.c.store.queueDepth()).toBe(0);
