@@ -69,6 +69,14 @@ export class EventApiClient {
   }
 
   /**
+   * Asks for the token ahead of the report, while the task's other work runs: msal caches it, so
+   * the report does not wait for AAD. A failure here is ignored; the report asks again and retries.
+   */
+  prefetchToken(app: { clientId: string; clientSecret: string }): void {
+    this.token(app.clientId, app.clientSecret).catch(() => undefined);
+  }
+
+  /**
    * Sends the report, retrying until the Event API accepts it (2xx) or the policy runs out.
    * itemMetadata is a file of serialized entries (each after the first led by a comma), streamed
    * into the body: a 200,000-item report is never one string in memory.

@@ -63,7 +63,8 @@ function failure(err: unknown): { status: ReportStatus; error: string } {
  */
 export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<TaskRun> {
   const { store, logger: parentLogger } = deps;
-  const log = parentLogger.child({ jobId: task.jobId, taskId: task.taskId });
+  // The worker's logger already names the task; a bare logger (tests, tools) gets the names here.
+  const log = parentLogger.bindings().taskId === task.taskId ? parentLogger : parentLogger.child({ jobId: task.jobId, taskId: task.taskId });
   const previous = await store.getTaskRun(task.jobId, task.taskId);
   if (previous?.reported) {
     log.info('task was already reported; nothing to do');
@@ -93,6 +94,7 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
   };
   await store.recordTaskRun(run);
   log.info({ start: task.startTime, end: task.endTime, dirty: task.dirtyEntities?.length ?? 0 }, 'task started');
+  deps.eventApi.prefetchToken(aadApp);
 
   const spool = await Spool.create(deps.config.dataDir, task.jobId, task.taskId);
   try {
@@ -152,6 +154,7 @@ async function ingest(
   spool: Spool,
 ): Promise<Outcome> {
   const { config, store, signal } = deps;
+  const begun = Date.now();
   const source = new PostSource({
     baseUrl: config.xApiBaseUrl,
     app: { appKey: settings.TwitterApiKey!, appSecret: settings.TwitterApiSecretKey! },
@@ -195,6 +198,8 @@ async function ingest(
       return emptyOutcome(failure(err).status, failure(err).error);
     }
     seen.clear();
+    const fetchedAt = Date.now();
+    log.info({ posts: [...counts.values()].reduce((a, b) => a + b, 0), days: counts.size, ms: fetchedAt - begun }, 'posts fetched and counted');
 
     // The cap: a day whose total would exceed it gets none of its items uploaded.
     const reservation = await store.reserveDays(task.jobId, task.taskId, counts, config.dailyItemCap);
@@ -252,6 +257,7 @@ async function ingest(
     }
     await Promise.all(inFlight);
     const metadata = await spool.metadata();
+    log.info({ items, ms: Date.now() - fetchedAt, failed: failed !== undefined }, 'items uploaded');
     if (failed) {
       const f = failure(failed);
       return { status: f.status, items, metadata, newestId: null, attachmentsSkipped, daysOverCap, error: f.error };

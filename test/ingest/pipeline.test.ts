@@ -166,6 +166,19 @@ describe('ingestion, end to end over loopback', () => {
     expect(p.events.reports.length).toBe(2);
   });
 
+  test("a task's progress is logged phase by phase, each line naming its task once", async () => {
+    const lines = p.c.logs
+      .text()
+      .split('\n')
+      .filter((l) => l.includes('"taskId":"task-1"'));
+    const fetched = lines.find((l) => l.includes('posts fetched and counted'));
+    const uploaded = lines.find((l) => l.includes('items uploaded'));
+    // 12 posts: the window's 11 and the DirtyEntity fetched by id, from another day.
+    expect(JSON.parse(fetched!)).toMatchObject({ jobId: 'job-1', posts: 12, days: 2 });
+    expect(JSON.parse(uploaded!)).toMatchObject({ items: 12, failed: false });
+    for (const l of lines) expect(l.match(/"taskId":/g)).toHaveLength(1);
+  });
+
   test('no log line of the whole run holds the SAS signature, a token or a setting', async () => {
     const logs = p.c.logs.text();
     expect(logs).toContain('task reported');
