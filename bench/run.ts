@@ -1,7 +1,10 @@
 /**
- * Ingestion benchmark (`npm run bench`). Options: --day-posts=N (default 200000); --profile (worker
- * under --cpu-prof, summarized at the end); for diagnosis: --only=day, --live-heap (forced GC every
- * 5 s in the worker to show retained heap), --worker-max-old-space=MB.
+ * Ingestion benchmark (`npm run bench`). Options: --day-posts=N (default 200000); --trials=N (scenario 1's
+ * runs of each side, default 3); --only=ratio (scenario 1 alone) or --only=day; --no-warmup (time
+ * each worker's first task, in a cold process); --azurite-settle-ms=N (idle time of each fresh
+ * Azurite before its run, default 20000); --profile (worker under --cpu-prof, summarized at
+ * the end); for diagnosis: --live-heap (forced GC every 5 s in the worker to show retained heap),
+ * --worker-max-old-space=MB.
  *
  * Every real part on loopback, as in test/helpers/pipeline.ts, except that the worker runs in
  * its own process (bench/workerProcess.ts, configured from env like the real app) so its peak
@@ -51,9 +54,18 @@ const args = process.argv.slice(2);
 const argValue = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const DAY_POSTS = Number(argValue('day-posts') ?? 200_000);
 const PROFILE = args.includes('--profile');
-const ONLY_DAY = argValue('only') === 'day';
+const ONLY = argValue('only');
+const ONLY_DAY = ONLY === 'day';
+/** --only=ratio: scenario 1 alone (pipeline ÷ raw), for quick iterations. */
+const ONLY_RATIO = ONLY === 'ratio';
 const LIVE_HEAP = args.includes('--live-heap');
 const MAX_OLD_SPACE = argValue('worker-max-old-space');
+/** Scenario 1 runs each side this many times, interleaved, and compares the medians. */
+const TRIALS = Math.max(1, Number(argValue('trials') ?? 3));
+/** Idle time given to every fresh Azurite before its timed run (see withAzurite); 0 shows the cold behaviour. */
+const AZURITE_SETTLE_MS = Number(argValue('azurite-settle-ms') ?? 20_000);
+/** --no-warmup: time each worker's first task, in a cold process. */
+const WARMUP = !args.includes('--no-warmup');
 
 const out = (s = ''): void => void process.stdout.write(`${s}\n`);
 const progress = (s: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
@@ -145,6 +157,8 @@ interface Env {
   basic: string;
   childEnv: Record<string, string>;
   xCalls: { timelineFirst?: number; timelineLast?: number; mediaFirst?: number; mediaLast?: number; timeline: number; media: number };
+  /** Untimed tasks every worker drains (to the sink) before its timed one; see runPipeline. */
+  warmups: DaySet[];
 }
 
 /** Where a run's blobs go: an Azurite of its own, or the bench's blob sink (bench/blobSink.ts). */
@@ -188,9 +202,16 @@ function sinkStorage(sink: BlobSink): Storage {
   };
 }
 
-/** Runs fn against an Azurite started for it alone: Azurite slows as it fills (see bench/blobSink.ts), so every timed run starts it empty. */
+/**
+ * Runs fn against an Azurite started for it alone: Azurite slows as it fills (see bench/blobSink.ts),
+ * so every timed run starts it empty. It is then left idle for AZURITE_SETTLE_MS first, for
+ * symmetry: the raw baseline's Azurite always idled while its blobs were read back (about 25 s
+ * for 5,000), the pipeline's was hit within a second of starting. Whether that changes Azurite's
+ * cost per Put could not be told apart from its run-to-run spread (README, Performance).
+ */
 async function withAzurite<T>(fn: (azurite: AzuriteHandle) => Promise<T>): Promise<T> {
   const azurite = await startAzurite();
+  await new Promise((resolve) => setTimeout(resolve, AZURITE_SETTLE_MS));
   try {
     return await fn(azurite);
   } finally {
@@ -220,6 +241,16 @@ interface PipelineResult {
   profile: string | undefined;
 }
 
+/** Queues a task the way the Import service does: POST /data/OnDownloadRequest. */
+async function postTask(env: Env, taskId: string, set: DaySet, sasUrl: string): Promise<void> {
+  const res = await fetch(`${env.appUrl}/data/OnDownloadRequest`, {
+    method: 'POST',
+    headers: { Authorization: env.basic, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ JobId: JOB_ID, TaskId: taskId, StartTime: set.start, EndTime: set.end, DirtyEntities: null, BlobSasUri: sasUrl }),
+  });
+  if (res.status !== 200) throw new Error(`OnDownloadRequest answered ${res.status}: ${await res.text()}`);
+}
+
 /** One task through the whole pipeline, timed from the POST to the accepted report. */
 async function runPipeline(
   env: Env,
@@ -243,6 +274,19 @@ async function runPipeline(
       : undefined;
   try {
     const ready = await child.next('ready', 30_000);
+    // Warm-up, untimed: a long-running worker has its code optimized by earlier tasks, and the raw
+    // baseline's process warms the same SDK paths by reading the blobs back. Without this the
+    // timed task pays V8's warm-up alone, and the storage side's cost per Put follows the cold
+    // client's pacing (Azurite took 14 s of CPU for 5,000 Puts from a cold worker, 9 s from the warm raw child).
+    if (env.warmups.length) {
+      for (const w of env.warmups) {
+        const { sasUrl: warmSas } = await sinkStorage(env.blobSink).newContainer(`${o.tag}-warm`);
+        await postTask(env, `task-${o.tag}-warm-${randomUUID()}`, w, warmSas);
+      }
+      child.send({ type: 'drain' });
+      const warm = await child.next('drained', 5 * 60_000);
+      if (warm.ran !== env.warmups.length) throw new Error(`warm-up: the worker ran ${warm.ran} tasks, expected ${env.warmups.length} (last error: ${warm.lastError})`);
+    }
     global.gc?.();
     Object.assign(env.xCalls, { timelineFirst: undefined, timelineLast: undefined, mediaFirst: undefined, mediaLast: undefined, timeline: 0, media: 0 });
     const parentCpu0 = process.cpuUsage();
@@ -250,12 +294,7 @@ async function runPipeline(
     // The clock starts at the Import service's POST. The real worker would pick the task up at
     // its next cron tick (every 5 s); that wait is the schedule, not throughput, so drain is asked for at once.
     const t0 = performance.now();
-    const res = await fetch(`${env.appUrl}/data/OnDownloadRequest`, {
-      method: 'POST',
-      headers: { Authorization: env.basic, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ JobId: JOB_ID, TaskId: taskId, StartTime: o.set.start, EndTime: o.set.end, DirtyEntities: null, BlobSasUri: sasUrl }),
-    });
-    if (res.status !== 200) throw new Error(`OnDownloadRequest answered ${res.status}: ${await res.text()}`);
+    await postTask(env, taskId, o.set, sasUrl);
     child.send({ type: 'drain', uploadConcurrency: o.uploadConcurrency });
     const drained = await child.next('drained', 30 * 60_000);
     const t1 = performance.now();
@@ -361,10 +400,21 @@ async function runRaw(env: Env, tag: string, sourceSasUrl: string, targets: Stor
 // ---------------------------------------------------------------------------------------------
 // Output
 
+/** The run with the median value of key (the lower middle one for an even count). */
+function median<T>(runs: T[], key: (r: T) => number): T {
+  return [...runs].sort((a, b) => key(a) - key(b))[Math.floor((runs.length - 1) / 2)]!;
+}
+
 const f1 = (n: number): string => n.toFixed(1);
 const f2 = (n: number): string => n.toFixed(2);
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const mb = (kb: number): string => f1(kb / 1024);
+
+/** " (min–max)" of several runs' rates, or nothing for a single run. */
+function spread(rates: number[] | undefined): string {
+  if (!rates || rates.length < 2) return '';
+  return ` (${int(Math.min(...rates))}–${int(Math.max(...rates))})`;
+}
 
 function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -483,43 +533,60 @@ async function main(): Promise<void> {
       // NODE_EXTRA_CA_CERTS: msal's own https client then trusts the fake authority, as it would trust the real one.
       childEnv: { ...common, NODE_EXTRA_CA_CERTS: caFile },
       xCalls,
+      warmups: [],
     };
 
     progress('generating posts');
     const text = addDay(x, '11', '2026-11-10', 5_000);
     const photos = addPhotoDay(x, '12', '2026-11-11', 500);
-    const day = addDay(x, '13', '2026-11-12', DAY_POSTS);
+    const day = ONLY_RATIO ? undefined : addDay(x, '13', '2026-11-12', DAY_POSTS);
+    // Warm-up sets (see runPipeline): days of their own, so no timed day's ledger count changes.
+    if (WARMUP) env.warmups.push(addDay(x, '14', '2026-11-13', 1_000), addPhotoDay(x, '15', '2026-11-14', 100));
     const sink = sinkStorage(blobSink);
 
-    type Row = { detail: PipelineResult; raw?: RawResult; target: string; met?: boolean };
+    type Row = { detail: PipelineResult; raw?: RawResult; runs?: number[]; rawRuns?: number[]; target: string; met?: boolean };
     const rows: Row[] = [];
     const rate = (r: { items: number; seconds: number } | { count: number; seconds: number }): number => ('items' in r ? r.items : r.count) / r.seconds;
 
-    const viaRaw: Partial<Record<'text' | 'photo', { azurite: RawResult; sink: RawResult }>> = {};
+    // Scenario 1's runs, TRIALS of each: Azurite's CPU per Put varies by up to 2× between fresh
+    // instances for the same requests (see README, Performance), so one run of each side proves little.
+    const viaRaw: Record<'text' | 'photo', { azurite: RawResult[]; sink: RawResult[] }> = { text: { azurite: [], sink: [] }, photo: { azurite: [], sink: [] } };
+    const trials: Record<string, PipelineResult[]> = {};
+    const pipelines: Record<string, PipelineResult> = {};
     if (!ONLY_DAY) {
-      // 1: pipeline vs raw, on Azurite (each timed run on an empty one) and on the sink.
-      const pipelines: Record<string, PipelineResult> = {};
+      // 1: pipeline vs raw, on Azurite (each timed run on an empty one) and on the sink, interleaved.
       for (const [kind, set, label] of [['text', text, '5,000 text posts'], ['photo', photos, '500 one-photo posts']] as const) {
-        progress(`1 ${label} → Azurite, then the raw uploads`);
-        await withAzurite(async (source) => {
-          const run = await runPipeline(env, azuriteStorage(source), { name: `1 ${kind}, 16 → Azurite`, tag: kind, set, eventApi: 'fake' });
-          pipelines[`${kind}-azurite`] = run;
-          progress(`   ${f2(run.seconds)} s; raw uploads of the same blobs (read back untimed)`);
-          const [azRaw, sinkRaw] = await withAzurite((target) => runRaw(env, kind, run.sasUrl, [azuriteStorage(target), sink]));
-          viaRaw[kind] = { azurite: azRaw!, sink: sinkRaw! };
-        });
-        progress(`1 ${label} → sink`);
-        pipelines[`${kind}-sink`] = await runPipeline(env, sink, { name: `1 ${kind}, 16 → sink`, tag: `${kind}-sink`, set, eventApi: 'fake' });
+        for (let trial = 1; trial <= TRIALS; trial++) {
+          const of = `(${trial} of ${TRIALS})`;
+          progress(`1 ${label} → Azurite, then the raw uploads ${of}`);
+          await withAzurite(async (source) => {
+            const run = await runPipeline(env, azuriteStorage(source), { name: `1 ${kind}, 16 → Azurite`, tag: `${kind}-${trial}`, set, eventApi: 'fake' });
+            (trials[`${kind}-azurite`] ??= []).push(run);
+            progress(`   ${f2(run.seconds)} s; raw uploads of the same blobs (read back untimed)`);
+            const [azRaw, sinkRaw] = await withAzurite((target) => runRaw(env, `${kind}-${trial}`, run.sasUrl, [azuriteStorage(target), sink]));
+            viaRaw[kind].azurite.push(azRaw!);
+            viaRaw[kind].sink.push(sinkRaw!);
+            progress(`   raw: ${f2(azRaw!.seconds)} s`);
+          });
+          progress(`1 ${label} → sink ${of}`);
+          (trials[`${kind}-sink`] ??= []).push(
+            await runPipeline(env, sink, { name: `1 ${kind}, 16 → sink`, tag: `${kind}-sink-${trial}`, set, eventApi: 'fake' }),
+          );
+        }
       }
       for (const kind of ['text', 'photo'] as const) {
         for (const where of ['azurite', 'sink'] as const) {
-          const run = pipelines[`${kind}-${where}`]!;
-          const raw = viaRaw[kind]![where];
+          const runs = trials[`${kind}-${where}`]!;
+          const raws = viaRaw[kind][where];
+          const run = median(runs, rate);
+          const raw = median(raws, rate);
+          pipelines[`${kind}-${where}`] = run;
           const ratio = rate(run) / rate(raw);
-          rows.push({ detail: run, raw, target: `÷ raw ≥ 0.8: ${f2(ratio)}`, met: ratio >= 0.8 });
+          rows.push({ detail: run, raw, runs: runs.map(rate), rawRuns: raws.map(rate), target: `÷ raw ≥ 0.8: ${f2(ratio)}`, met: ratio >= 0.8 });
         }
       }
-
+    }
+    if (!ONLY_DAY && !ONLY_RATIO) {
       // 2: the same text posts one upload at a time, beside the default, on Azurite, on the sink, and on
       // the sink answering after SINK_LATENCY_MS as a remote service would: what concurrency buys depends
       // on how long the other side takes, which loopback alone cannot show.
@@ -546,20 +613,23 @@ async function main(): Promise<void> {
     }
 
     // 3: the day, on the sinks: Azurite would take hours (bench/blobSink.ts), the fake Event API refuses the report (bench/eventSink.ts).
-    progress(`3 a ${int(DAY_POSTS)}-post day → blob sink + Event API sink`);
-    const dayRun = await runPipeline(env, sink, { name: `3 day of ${int(DAY_POSTS)}, 16 → sink`, tag: 'day', set: day, eventApi: 'sink' });
-    rows.push({ detail: dayRun, target: `peak RSS ≤ 300 MB`, met: dayRun.maxRssKB / 1024 <= 300 });
+    let dayRun: PipelineResult | undefined;
+    if (day) {
+      progress(`3 a ${int(DAY_POSTS)}-post day → blob sink + Event API sink`);
+      dayRun = await runPipeline(env, sink, { name: `3 day of ${int(DAY_POSTS)}, 16 → sink`, tag: 'day', set: day, eventApi: 'sink' });
+      rows.push({ detail: dayRun, target: `peak RSS ≤ 300 MB`, met: dayRun.maxRssKB / 1024 <= 300 });
+    }
 
     out();
     out(
       table(
         ['scenario', 'items', 'seconds', 'items/s', 'raw items/s', 'ratio', 'peak RSS MB', 'target', 'met?'],
-        rows.map(({ detail: d, raw, target, met }) => [
+        rows.map(({ detail: d, raw, runs, rawRuns, target, met }) => [
           d.name,
           int(d.items),
           f2(d.seconds),
-          int(rate(d)),
-          raw ? int(rate(raw)) : '–',
+          int(rate(d)) + spread(runs),
+          raw ? int(rate(raw)) + spread(rawRuns) : '–',
           raw ? f2(rate(d) / rate(raw)) : '–',
           mb(d.maxRssKB),
           target,
@@ -567,8 +637,9 @@ async function main(): Promise<void> {
         ]),
       ),
     );
+    if (!ONLY_DAY) out(`Rows "1 …": the median of ${TRIALS} runs of each side, interleaved, every Azurite run on a fresh Azurite; (min–max) of the runs' items/s.`);
     out();
-    out('Where the time goes (wall s from the POST; CPU s of each process over the same span):');
+    out('Where the time goes (wall s from the POST; CPU s of each process over the same span; scenario 1: its median run):');
     out(
       table(
         ['scenario', 'X pages', 'X read done at', 'drain s', 'worker CPU (µs/item)', 'fakes+app(+sink) CPU', 'Azurite CPU', 'worker boot ms'],
@@ -592,26 +663,27 @@ async function main(): Promise<void> {
         rows.map(({ detail: d }) => [d.name, mb(d.maxRssKB), mb(d.readyRssKB), int(d.peakHeapTotalMB), int(d.peakHeapUsedMB), int(d.peakExternalMB)]),
       ),
     );
-    out(`RSS of the day's worker every 2 s, MB: ${dayRun.rssEvery2sMB.join(' ')}`);
-    if (LIVE_HEAP) out(`Heap retained (after a forced full GC) every 5 s, MB: ${dayRun.liveHeapEvery5sMB.join(' ')}`);
+    if (dayRun) out(`RSS of the day's worker every 2 s, MB: ${dayRun.rssEvery2sMB.join(' ')}`);
+    if (dayRun && LIVE_HEAP) out(`Heap retained (after a forced full GC) every 5 s, MB: ${dayRun.liveHeapEvery5sMB.join(' ')}`);
     if (MAX_OLD_SPACE) out(`The worker ran with --max-old-space-size=${MAX_OLD_SPACE}.`);
     if (!ONLY_DAY) {
       out();
-      out('Raw baseline (@azure/storage-blob in a fresh process, 16 in flight, the same names and bodies):');
+      out(`Raw baseline (@azure/storage-blob in a fresh process, 16 in flight, the same names and bodies; the median of ${TRIALS} runs):`);
       out(
         table(
           ['blobs', 'to', 'count', 'KB/blob', 'upload s', 'items/s', 'uploader CPU (µs/blob)', 'Azurite CPU'],
           (['text', 'photo'] as const).flatMap((kind) =>
             (['azurite', 'sink'] as const).flatMap((where) => {
-              const r = viaRaw[kind]?.[where];
-              if (!r) return [];
+              const runs = viaRaw[kind][where];
+              if (!runs.length) return [];
+              const r = median(runs, rate);
               return [[kind, where, int(r.count), f1(r.bytes / r.count / 1024), f2(r.seconds), int(rate(r)), `${f2(r.clientCpuMs / 1000)} (${int((1000 * r.clientCpuMs) / r.count)})`, r.storageCpuMs === undefined ? '–' : f2(r.storageCpuMs / 1000)]];
             }),
           ),
         ),
       );
     }
-    if (dayRun.reportBytes !== undefined) {
+    if (dayRun?.reportBytes !== undefined) {
       out(`\nThe day's report was ${f1(dayRun.reportBytes / 1e6)} MB, streamed from the worker's metadata spool; bench/eventSink.ts checked it and kept only a summary.`);
     }
     const sinkStats = blobSink.stats();
