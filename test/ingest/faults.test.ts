@@ -115,13 +115,14 @@ describe('faults while reporting', () => {
     expect((await p.c.store.getJob('job-1'))?.sinceId).toBe(String(3000000000000000000n + 150n));
   });
 
-  test('when the AAD token endpoint fails once, then a new token is asked for and the report goes through', async () => {
-    p.aad.failNextTokenRequests(1, 503);
+  test('when the AAD token endpoint fails, then a new token is asked for and the report goes through', async () => {
+    // The first failure meets the token asked for at task start, the second the report's own request, which retries.
+    p.aad.failNextTokenRequests(2, 503);
     await p.requestTask('t-aad', START, END);
     await p.worker.drain();
     const [report] = await p.events.waitForReports(1);
     expect(report!.body.itemMetadata).toHaveLength(150);
-    expect(p.aad.tokenRequests.map((r) => r.status)).toEqual([503, 200]);
+    expect(p.aad.tokenRequests.map((r) => r.status)).toEqual([503, 503, 200]);
   });
 
   test('when the Event API stays down, then the task stays queued, SinceId stays, and a later run reports it once', async () => {
