@@ -6,7 +6,7 @@ import type { Logger } from '../logger';
 import { compareIds } from '../store/shared';
 import type { Job, Settings, Store, TaskMessage, TaskRun, TaskStatus } from '../store/types';
 import { EventApiClient, ReportStatus } from './eventApi';
-import { dayOf, Includes, mapPost, mediaToFetch } from './item';
+import { dayOf, Includes, ItemBody, mapPost, mediaToFetch } from './item';
 import { fetchMedia } from './media';
 import type { RetryPolicy } from './retry';
 import { Spool } from './spool';
@@ -231,11 +231,15 @@ async function ingest(
           }),
         ),
       );
-      const item = mapPost(post, inc, container, (ref) => media.get(ref.url) ?? null);
+      const body = new ItemBody();
+      const item = mapPost(post, inc, container, (ref) => {
+        const base64 = media.get(ref.url);
+        return base64 === undefined || base64 === null ? null : body.placeholder(base64);
+      });
       for (const a of [item, ...(item.PreContext ?? [])]) {
         for (const att of a.ContentAttachments ?? []) if (att.Content === null) attachmentsSkipped++;
       }
-      await uploader.upload(ItemUploader.blobName(task.jobId, task.taskId, post.id), JSON.stringify(item), signal);
+      await uploader.upload(ItemUploader.blobName(task.jobId, task.taskId, post.id), body.toBuffer(item), signal);
       const entry = JSON.stringify({ id: item.Id, modificationTimestampUtc: item.SentTimeUtc, fileName: `${item.Id}.json` });
       await spool.writeMetadata(items++ === 0 ? entry : `,${entry}`);
       if (newestId === null || compareIds(item.Id, newestId) > 0) newestId = item.Id;

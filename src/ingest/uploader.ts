@@ -18,8 +18,9 @@ export class ItemUploader {
     return `${jobId}/${taskId}/${postId}.json`;
   }
 
-  async upload(name: string, json: string, signal?: AbortSignal): Promise<void> {
-    const body = Buffer.from(json, 'utf8');
+  /** body: the Item's JSON, as a string or already as UTF-8 bytes. */
+  async upload(name: string, json: string | Buffer, signal?: AbortSignal): Promise<void> {
+    const body = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
     try {
       await this.container.getBlockBlobClient(name).upload(body, body.length, {
         blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8' },

@@ -1,5 +1,5 @@
 import type { ApiV2Includes, TweetV2 } from 'twitter-api-v2';
-import { dayOf, Includes, mapPost, mediaUrl, previewOf, unescapeX, type MediaRef } from '../../src/ingest/item';
+import { dayOf, Includes, ItemBody, mapPost, mediaUrl, previewOf, unescapeX, type MediaRef } from '../../src/ingest/item';
 
 const ME = { id: '10', name: 'Contoso', username: 'contoso', profile_image_url: 'https://pbs.twimg.com/p/me.jpg' };
 const THEM = { id: '20', name: 'Fabrikam', username: 'fabrikam' };
@@ -149,5 +149,48 @@ describe('mapping a post to an Item', () => {
   test('a day is the UTC date of SentTimeUtc', () => {
     expect(dayOf('2026-11-10T23:59:59.999Z')).toBe('2026-11-10');
     expect(dayOf('2026-11-11T00:00:00.000Z')).toBe('2026-11-11');
+  });
+});
+
+describe('the Item body uploaded', () => {
+  const quoted = post({ id: '51', author_id: THEM.id, text: 'theirs', attachments: { media_keys: ['3_51'] } });
+  const includes: ApiV2Includes = {
+    users: [ME, THEM],
+    tweets: [quoted],
+    media: [
+      { media_key: '3_50', type: 'photo', url: 'https://pbs.twimg.com/media/mine.jpg' },
+      { media_key: '3_51', type: 'photo', url: 'https://pbs.twimg.com/media/theirs.jpg' },
+    ],
+  };
+  const quoting = post({ id: '50', text: 'מה קורה? 😀 "quoted" \\ </script>', attachments: { media_keys: ['3_50'] }, referenced_tweets: [{ type: 'quoted', id: '51' }] });
+  const base64 = (ref: MediaRef) => Buffer.from(`bytes of ${ref.mediaKey} ${'x'.repeat(3000)}`).toString('base64');
+
+  test("is the same JSON as the Item serialized whole: contents spliced in where each attachment's stands", () => {
+    const body = new ItemBody();
+    const spliced = mapPost(quoting, new Includes(includes), container, (ref) => body.placeholder(base64(ref)));
+    const whole = mapPost(quoting, new Includes(includes), container, base64);
+    const bytes = body.toBuffer(spliced);
+    expect(bytes.equals(Buffer.from(JSON.stringify(whole), 'utf8'))).toBe(true);
+    const parsed = JSON.parse(bytes.toString('utf8'));
+    expect(parsed.ContentAttachments[0].Content).toBe(base64({ mediaKey: '3_50' } as MediaRef));
+    expect(parsed.PreContext[0].ContentAttachments[0].Content).toBe(base64({ mediaKey: '3_51' } as MediaRef));
+    expect(parsed.Content).toBe('מה קורה? 😀 "quoted" \\ </script>');
+  });
+
+  test("a placeholder inside a post's text is left as it is; skipped attachments stay null", () => {
+    const body = new ItemBody();
+    const placeholder = body.placeholder('QUJD');
+    // Only a whole JSON string equal to a placeholder is replaced; the tag is random per process,
+    // so no post can be exactly one.
+    const text = `see "${placeholder}" and ${placeholder}`;
+    const item = mapPost(post({ id: '52', text, attachments: { media_keys: ['3_50'] } }), new Includes(includes), container, () => null);
+    const parsed = JSON.parse(body.toBuffer(item).toString('utf8'));
+    expect(parsed.Content).toBe(text);
+    expect(parsed.ContentAttachments[0].Content).toBeNull();
+  });
+
+  test('without attachments it is plain UTF-8 JSON', () => {
+    const item = map(post({ id: '53', text: 'Fish &amp; chips 😀' }));
+    expect(new ItemBody().toBuffer(item).toString('utf8')).toBe(JSON.stringify(item));
   });
 });
