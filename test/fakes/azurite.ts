@@ -69,7 +69,11 @@ function installExitHook(): void {
 const SERVICES = ['Blob', 'Queue', 'Table'] as const;
 type Service = (typeof SERVICES)[number];
 
-export async function startAzurite(opts: { startTimeoutMs?: number } = {}): Promise<AzuriteHandle> {
+/**
+ * sqlUri (the benchmark's 200,000-blob day): Blob metadata in that MySQL/MariaDB database
+ * (Azurite's AZURITE_DB) instead of in-memory LokiJS, and blob contents on disk in the temp cwd.
+ */
+export async function startAzurite(opts: { startTimeoutMs?: number; sqlUri?: string } = {}): Promise<AzuriteHandle> {
   const startTimeoutMs = opts.startTimeoutMs ?? 15000;
   const cwd = mkdtempSync(join(tmpdir(), 'azurite-'));
   const args = [
@@ -78,9 +82,8 @@ export async function startAzurite(opts: { startTimeoutMs?: number } = {}): Prom
     AZURITE_MAIN,
     '--skipApiVersionCheck',
     '--disableTelemetry',
-    '--inMemoryPersistence',
-    '--extentMemoryLimit',
-    '256',
+    // Azurite refuses these two with a SQL metadata store.
+    ...(opts.sqlUri ? [] : ['--inMemoryPersistence', '--extentMemoryLimit', '256']),
     '--silent',
     '--blobHost',
     '127.0.0.1',
@@ -98,7 +101,7 @@ export async function startAzurite(opts: { startTimeoutMs?: number } = {}): Prom
   const child = spawn(process.execPath, args, {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { ...process.env, AZURITE_ACCOUNTS: undefined, NODE_OPTIONS: undefined },
+    env: { ...process.env, AZURITE_ACCOUNTS: undefined, NODE_OPTIONS: undefined, AZURITE_DB: opts.sqlUri },
     windowsHide: true,
   });
   live.add(child);
