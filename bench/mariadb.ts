@@ -18,7 +18,6 @@ export interface MariaDb {
   uri(database: string): string;
   /** Runs one SQL statement with the mariadb client; its tab-separated output, or undefined on failure. */
   query(sql: string): string | undefined;
-  pid: number;
   close(): Promise<void>;
 }
 
@@ -44,6 +43,11 @@ async function freePort(): Promise<number> {
   const port = (s.address() as net.AddressInfo).port;
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
+}
+
+/** One statement through the mariadb client, as root over TCP; output without headers, tab-separated. */
+function runClient(client: string, port: number, sql: string): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(client, ['--no-defaults', '-uroot', '-h127.0.0.1', `-P${port}`, '-N', '-B', '-e', sql], { encoding: 'utf8', timeout: 10_000 });
 }
 
 export async function startMariaDb(databases: string[], startTimeoutMs = 60_000): Promise<MariaDb> {
@@ -95,8 +99,7 @@ export async function startMariaDb(databases: string[], startTimeoutMs = 60_000)
     });
     // Its log goes nowhere from now on; the pipe must still be read or the server could block on it.
     child.stderr!.resume();
-    const sql = databases.map((d) => `CREATE DATABASE \`${d}\` CHARACTER SET utf8mb4;`).join(' ');
-    const created = spawnSync(bins.client, ['--no-defaults', '-uroot', '-h127.0.0.1', `-P${port}`, '-e', sql], { encoding: 'utf8' });
+    const created = runClient(bins.client, port, databases.map((d) => `CREATE DATABASE \`${d}\` CHARACTER SET utf8mb4;`).join(' '));
     if (created.status !== 0) throw new Error(`creating the databases failed: ${created.stderr}`);
   } catch (err) {
     child.kill('SIGKILL');
@@ -109,10 +112,9 @@ export async function startMariaDb(databases: string[], startTimeoutMs = 60_000)
   return {
     uri: (database) => `mysql://root@127.0.0.1:${port}/${database}`,
     query(sql) {
-      const r = spawnSync(bins.client, ['--no-defaults', '-uroot', '-h127.0.0.1', `-P${port}`, '-N', '-B', '-e', sql], { encoding: 'utf8', timeout: 10_000 });
+      const r = runClient(bins.client, port, sql);
       return r.status === 0 ? r.stdout.trim() : undefined;
     },
-    pid: child.pid ?? -1,
     async close() {
       process.off('exit', onExit);
       if (child.exitCode === null && child.signalCode === null) {
