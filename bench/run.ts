@@ -1,6 +1,6 @@
 /**
  * Ingestion benchmark (`npm run bench`). Options: --day-posts=N (default 200000); --trials=N (scenario 1's
- * runs of each side, default 3); --only=ratio (scenario 1 alone) or --only=day; --no-warmup (time
+ * text runs of each side, default 3); --photo-trials=N (its photo runs, default 5); --only=ratio (scenario 1 alone) or --only=day; --no-warmup (time
  * each worker's first task, in a cold process); --azurite-settle-ms=N (idle time of each fresh
  * Azurite before its run, default 20000); --azurite-rtt=5,20 (scenario 2's round trips to
  * Azurite, ms); --day-on=sink (scenario 3 on the sinks even with MariaDB installed); --profile
@@ -72,8 +72,11 @@ const ONLY_DAY = ONLY === 'day';
 const ONLY_RATIO = ONLY === 'ratio';
 const LIVE_HEAP = args.includes('--live-heap');
 const MAX_OLD_SPACE = argValue('worker-max-old-space');
-/** Scenario 1 runs each side this many times, interleaved, and compares the medians. */
-const TRIALS = Math.max(1, Number(argValue('trials') ?? 3));
+/**
+ * Scenario 1 runs each side this many times, interleaved, and compares the medians. Photo runs are
+ * short (about 1 s of uploads), so one slow or fast moment of the machine moves them most; they are cheap, so more.
+ */
+const TRIALS = { text: Math.max(1, Number(argValue('trials') ?? 3)), photo: Math.max(1, Number(argValue('photo-trials') ?? 5)) };
 /** Idle time given to every fresh Azurite before its timed run (see withAzurite); 0 shows the cold behaviour. */
 const AZURITE_SETTLE_MS = Number(argValue('azurite-settle-ms') ?? 20_000);
 /** --day-on=sink: scenario 3 on the blob sink even where MariaDB is installed. */
@@ -224,10 +227,11 @@ function sinkStorage(sink: BlobSink): Storage {
 
 /**
  * Runs fn against an Azurite started for it alone: Azurite slows as it fills (see bench/blobSink.ts),
- * so every timed run starts it empty. It is then left idle for AZURITE_SETTLE_MS first, for
- * symmetry: the raw baseline's Azurite always idled while its blobs were read back (about 25 s
- * for 5,000), the pipeline's was hit within a second of starting. Whether that changes Azurite's
- * cost per Put could not be told apart from its run-to-run spread (README, Performance).
+ * so every timed run starts it empty. It is then left idle for AZURITE_SETTLE_MS first: a fresh
+ * Azurite does about 0.2 s of work of its own between 5 and 20 s after it starts, and only after
+ * that are its Puts at their usual cost, about 2.5 ms each instead of 4–5 ms (bench/settle.ts).
+ * Without the wait the comparison tilts: the raw baseline's Azurite idles while its blobs are read
+ * back (about 25 s for 5,000 text blobs, 1 s for 500 photos), the pipeline's is hit within seconds.
  */
 async function withAzurite<T>(fn: (azurite: AzuriteHandle) => Promise<T>): Promise<T> {
   const azurite = await startAzurite();
@@ -570,14 +574,18 @@ async function main(): Promise<void> {
 
     // Scenario 1's runs, TRIALS of each: Azurite's CPU per Put varies by up to 2× between fresh
     // instances for the same requests (see README, Performance), so one run of each side proves little.
+    // Text and photo trials alternate, and which kind goes first alternates too (text, photo; photo,
+    // text; …): the cost of an item moves from minute to minute here, and neither kind should always run after the other.
     const viaRaw: Record<'text' | 'photo', { azurite: RawResult[]; sink: RawResult[] }> = { text: { azurite: [], sink: [] }, photo: { azurite: [], sink: [] } };
     const trials: Record<string, PipelineResult[]> = {};
     const pipelines: Record<string, PipelineResult> = {};
     if (!ONLY_DAY) {
       // 1: pipeline vs raw, on Azurite (each timed run on an empty one) and on the sink, interleaved.
-      for (const [kind, set, label] of [['text', text, '5,000 text posts'], ['photo', photos, '500 one-photo posts']] as const) {
-        for (let trial = 1; trial <= TRIALS; trial++) {
-          const of = `(${trial} of ${TRIALS})`;
+      const kinds = [['text', text, '5,000 text posts'], ['photo', photos, '500 one-photo posts']] as const;
+      for (let trial = 1; trial <= Math.max(TRIALS.text, TRIALS.photo); trial++) {
+        for (const [kind, set, label] of trial % 2 ? kinds : [...kinds].reverse()) {
+          if (trial > TRIALS[kind]) continue;
+          const of = `(${trial} of ${TRIALS[kind]})`;
           progress(`1 ${label} → Azurite, then the raw uploads ${of}`);
           await withAzurite(async (source) => {
             const run = await runPipeline(env, azuriteStorage(source), { name: `1 ${kind}, 16 → Azurite`, tag: `${kind}-${trial}`, set, eventApi: 'fake' });
@@ -705,7 +713,12 @@ async function main(): Promise<void> {
         ]),
       ),
     );
-    if (!ONLY_DAY) out(`Rows "1 …": the median of ${TRIALS} runs of each side, interleaved, every Azurite run on a fresh Azurite; (min–max) of the runs' items/s.`);
+    if (!ONLY_DAY) {
+      out(
+        `Rows "1 …": the median of ${TRIALS.text} text and ${TRIALS.photo} photo runs of each side, interleaved, every Azurite run on a fresh Azurite; (min–max) of the runs' items/s.`,
+      );
+      out(`Ratio of each photo → Azurite trial, in order: ${trials['photo-azurite']!.map((r, i) => f2(rate(r) / rate(viaRaw.photo.azurite[i]!))).join(' ')}; text: ${trials['text-azurite']!.map((r, i) => f2(rate(r) / rate(viaRaw.text.azurite[i]!))).join(' ')}.`);
+    }
     out();
     out('Where the time goes (wall s from the POST; CPU s of each process over the same span; scenario 1: its median run):');
     out(
@@ -742,7 +755,7 @@ async function main(): Promise<void> {
     if (MAX_OLD_SPACE) out(`The worker ran with --max-old-space-size=${MAX_OLD_SPACE}.`);
     if (!ONLY_DAY) {
       out();
-      out(`Raw baseline (@azure/storage-blob in a fresh process, 16 in flight, the same names and bodies; the median of ${TRIALS} runs):`);
+      out(`Raw baseline (@azure/storage-blob in a fresh process, 16 in flight, the same names and bodies; the median of ${TRIALS.text} text and ${TRIALS.photo} photo runs):`);
       out(
         table(
           ['blobs', 'to', 'count', 'KB/blob', 'upload s', 'items/s', 'uploader CPU (µs/blob)', 'Azurite CPU'],
