@@ -231,7 +231,7 @@ function sinkStorage(sink: BlobSink): Storage {
  * Azurite does about 0.2 s of work of its own between 5 and 20 s after it starts, and only after
  * that are its Puts at their usual cost, about 2.5 ms each instead of 4–5 ms (bench/settle.ts).
  * Without the wait the comparison tilts: the raw baseline's Azurite idles while its blobs are read
- * back (about 25 s for 5,000 text blobs, 1 s for 500 photos), the pipeline's is hit within seconds.
+ * back (about a minute for 5,000 text blobs, seconds for 500 photos), the pipeline's is hit within seconds.
  */
 async function withAzurite<T>(fn: (azurite: AzuriteHandle) => Promise<T>): Promise<T> {
   const azurite = await startAzurite();
