@@ -1,6 +1,7 @@
 /**
- * Ingestion benchmark (`npm run bench`). Options: --day-posts=N (default 200000); --trials=N (scenario 1's
- * text runs of each side, default 3); --photo-trials=N (its photo runs, default 5); --only=ratio (scenario 1 alone) or --only=day; --no-warmup (time
+ * Ingestion benchmark (`npm run bench`). Options: --day-posts=N (default 200000); --trials=N
+ * (scenario 1's text runs of each side, default 3); --photo-trials=N (its photo runs, default 5);
+ * --only=ratio (scenario 1 alone) or --only=day; --no-warmup (time
  * each worker's first task, in a cold process); --azurite-settle-ms=N (idle time of each fresh
  * Azurite before its run, default 20000); --azurite-rtt=5,20 (scenario 2's round trips to
  * Azurite, ms); --day-on=sink (scenario 3 on the sinks even with MariaDB installed); --profile
@@ -575,7 +576,8 @@ async function main(): Promise<void> {
     // Scenario 1's runs, TRIALS of each: Azurite's CPU per Put varies by up to 2× between fresh
     // instances for the same requests (see README, Performance), so one run of each side proves little.
     // Text and photo trials alternate, and which kind goes first alternates too (text, photo; photo,
-    // text; …): the cost of an item moves from minute to minute here, and neither kind should always run after the other.
+    // text; …): the cost of an item moves from minute to minute here, and neither kind should
+    // always run after the other.
     const viaRaw: Record<'text' | 'photo', { azurite: RawResult[]; sink: RawResult[] }> = { text: { azurite: [], sink: [] }, photo: { azurite: [], sink: [] } };
     const trials: Record<string, PipelineResult[]> = {};
     const pipelines: Record<string, PipelineResult> = {};
@@ -717,7 +719,9 @@ async function main(): Promise<void> {
       out(
         `Rows "1 …": the median of ${TRIALS.text} text and ${TRIALS.photo} photo runs of each side, interleaved, every Azurite run on a fresh Azurite; (min–max) of the runs' items/s.`,
       );
-      out(`Ratio of each photo → Azurite trial, in order: ${trials['photo-azurite']!.map((r, i) => f2(rate(r) / rate(viaRaw.photo.azurite[i]!))).join(' ')}; text: ${trials['text-azurite']!.map((r, i) => f2(rate(r) / rate(viaRaw.text.azurite[i]!))).join(' ')}.`);
+      // Each trial's pipeline run over the raw run right after it.
+      const paired = (kind: 'text' | 'photo'): string => trials[`${kind}-azurite`]!.map((r, i) => f2(rate(r) / rate(viaRaw[kind].azurite[i]!))).join(' ');
+      out(`Ratio of each photo → Azurite trial, in order: ${paired('photo')}; text: ${paired('text')}.`);
     }
     out();
     out('Where the time goes (wall s from the POST; CPU s of each process over the same span; scenario 1: its median run):');
