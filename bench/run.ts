@@ -1,7 +1,8 @@
 /**
  * Ingestion benchmark (`npm run bench`). Options: --day-posts=N (default 200000); --trials=N
  * (scenario 1's text runs of each side, default 3); --photo-trials=N (its photo runs, default 5);
- * --only=ratio (scenario 1 alone) or --only=day; --no-warmup (time
+ * --only=ratio (scenario 1 alone) or --only=day; --kinds=photo (scenario 1's photo runs alone,
+ * or text alone; implies --only=ratio); --no-warmup (time
  * each worker's first task, in a cold process); --azurite-settle-ms=N (idle time of each fresh
  * Azurite before its run, default 20000); --azurite-rtt=5,20 (scenario 2's round trips to
  * Azurite, ms); --day-on=sink (scenario 3 on the sinks even with MariaDB installed); --profile
@@ -69,8 +70,13 @@ const AZURITE_RTTS_MS = (argValue('azurite-rtt') ?? '5,20').split(',').filter(Bo
 const PROFILE = args.includes('--profile');
 const ONLY = argValue('only');
 const ONLY_DAY = ONLY === 'day';
-/** --only=ratio: scenario 1 alone (pipeline ÷ raw), for quick iterations. */
-const ONLY_RATIO = ONLY === 'ratio';
+/** --only=ratio: scenario 1 alone (pipeline ÷ raw), for quick iterations; --kinds implies it. */
+const ONLY_RATIO = ONLY === 'ratio' || argValue('kinds') !== undefined;
+/** --kinds=photo or --kinds=text: scenario 1 runs only that kind (quick iterations on one of them). */
+const KINDS = new Set((argValue('kinds') ?? 'text,photo').split(',').filter(Boolean));
+for (const k of KINDS) if (k !== 'text' && k !== 'photo') throw new Error(`--kinds: unknown kind ${k} (text, photo)`);
+/** "3 text and 5 photo": scenario 1's runs of each kind that ran. */
+const trialCounts = (): string => (['text', 'photo'] as const).filter((k) => KINDS.has(k)).map((k) => `${TRIALS[k]} ${k}`).join(' and ');
 const LIVE_HEAP = args.includes('--live-heap');
 const MAX_OLD_SPACE = argValue('worker-max-old-space');
 /**
@@ -586,7 +592,7 @@ async function main(): Promise<void> {
       const kinds = [['text', text, '5,000 text posts'], ['photo', photos, '500 one-photo posts']] as const;
       for (let trial = 1; trial <= Math.max(TRIALS.text, TRIALS.photo); trial++) {
         for (const [kind, set, label] of trial % 2 ? kinds : [...kinds].reverse()) {
-          if (trial > TRIALS[kind]) continue;
+          if (trial > TRIALS[kind] || !KINDS.has(kind)) continue;
           const of = `(${trial} of ${TRIALS[kind]})`;
           progress(`1 ${label} → Azurite, then the raw uploads ${of}`);
           await withAzurite(async (source) => {
@@ -605,6 +611,7 @@ async function main(): Promise<void> {
         }
       }
       for (const kind of ['text', 'photo'] as const) {
+        if (!KINDS.has(kind)) continue;
         for (const where of ['azurite', 'sink'] as const) {
           const runs = trials[`${kind}-${where}`]!;
           const raws = viaRaw[kind][where];
@@ -717,10 +724,10 @@ async function main(): Promise<void> {
     );
     if (!ONLY_DAY) {
       out(
-        `Rows "1 …": the median of ${TRIALS.text} text and ${TRIALS.photo} photo runs of each side, interleaved, every Azurite run on a fresh Azurite; (min–max) of the runs' items/s.`,
+        `Rows "1 …": the median of ${trialCounts()} runs of each side, interleaved, every Azurite run on a fresh Azurite; (min–max) of the runs' items/s.`,
       );
       // Each trial's pipeline run over the raw run right after it.
-      const paired = (kind: 'text' | 'photo'): string => trials[`${kind}-azurite`]!.map((r, i) => f2(rate(r) / rate(viaRaw[kind].azurite[i]!))).join(' ');
+      const paired = (kind: 'text' | 'photo'): string => (trials[`${kind}-azurite`] ?? []).map((r, i) => f2(rate(r) / rate(viaRaw[kind].azurite[i]!))).join(' ') || 'not run';
       out(`Ratio of each photo → Azurite trial, in order: ${paired('photo')}; text: ${paired('text')}.`);
     }
     out();
@@ -759,7 +766,7 @@ async function main(): Promise<void> {
     if (MAX_OLD_SPACE) out(`The worker ran with --max-old-space-size=${MAX_OLD_SPACE}.`);
     if (!ONLY_DAY) {
       out();
-      out(`Raw baseline (@azure/storage-blob in a fresh process, 16 in flight, the same names and bodies; the median of ${TRIALS.text} text and ${TRIALS.photo} photo runs):`);
+      out(`Raw baseline (@azure/storage-blob in a fresh process, 16 in flight, the same names and bodies; the median of ${trialCounts()} runs):`);
       out(
         table(
           ['blobs', 'to', 'count', 'KB/blob', 'upload s', 'items/s', 'uploader CPU (µs/blob)', 'Azurite CPU'],
