@@ -1,5 +1,5 @@
 import type { TweetV2, ApiV2Includes, TwitterApi } from 'twitter-api-v2';
-import { TransientError } from '../errors';
+import { PermanentError, TransientError } from '../errors';
 import { createTwitterApi, translateXError, type AppCredentials, type UserTokens } from '../x/xClient';
 import { sleep, withRetry, type RetryPolicy } from './retry';
 
@@ -23,6 +23,8 @@ interface PageResult {
   data?: TweetV2[];
   includes?: ApiV2Includes;
   meta?: { next_token?: string; result_count?: number };
+  /** X answers 200 with only errors when the account itself is gone (deleted, suspended). */
+  errors?: { title?: string; detail?: string; resource_type?: string }[];
 }
 
 export interface PostSourceOptions {
@@ -80,6 +82,11 @@ export class PostSource {
       };
       if (token) query['pagination_token'] = token;
       const page = await this.get(`users/${encodeURIComponent(userId)}/tweets`, query, 'Reading the account timeline');
+      // No posts and only errors is not an empty window: the account cannot be read at all.
+      if (!page.data?.length && page.errors?.length) {
+        const e = page.errors[0]!;
+        throw new PermanentError(`Reading the account timeline: X answered ${e.title ?? 'an error'}${e.detail ? ` (${e.detail})` : ''}`);
+      }
       if (page.data?.length) yield { data: page.data, includes: page.includes ?? {} };
       token = page.meta?.next_token;
     } while (token);

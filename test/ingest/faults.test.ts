@@ -99,6 +99,19 @@ describe('faults while fetching from X', () => {
     expect((await p.c.store.getJob('job-1'))?.needsRelogin).toBe(true);
     expect(timelineCalls()).toBe(1); // not retried
   });
+
+  test('when X answers only errors for the account (deleted or suspended), then PermanentFailure is reported, not an empty success', async () => {
+    const gone = { errors: [{ value: ACCOUNT.id, detail: `Could not find user with id: [${ACCOUNT.id}].`, title: 'Not Found Error', resource_type: 'user', parameter: 'id', resource_id: ACCOUNT.id, type: 'https://api.twitter.com/2/problems/resource-not-found' }] };
+    p.x.injectFaults(TIMELINE, [{ status: 200, body: gone }]);
+    await p.requestTask('t-gone', START, END);
+    await p.worker.drain();
+    const [report] = await p.events.waitForReports(1);
+    expect(report!.body).toEqual({ taskId: 't-gone', status: 2, itemMetadata: [] });
+    expect((await p.c.store.getTaskRun('job-1', 't-gone'))?.error).toContain('Could not find user');
+    expect((await p.c.store.getJob('job-1'))?.needsRelogin).toBe(false);
+    expect((await p.c.store.getJob('job-1'))?.sinceId).toBeNull();
+    expect(timelineCalls()).toBe(1); // not retried
+  });
 });
 
 describe('faults while reporting', () => {
