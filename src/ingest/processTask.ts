@@ -263,6 +263,8 @@ async function ingest(
     const metadata = await spool.metadata();
     log.info({ items, ms: Date.now() - fetchedAt, failed: failed !== undefined }, 'items uploaded');
     if (failed) {
+      // Nothing of a failed task is archived: its days' room goes back for the task that will be.
+      await store.releaseDays(task.jobId, task.taskId, reservation.accepted);
       const f = failure(failed);
       return { status: f.status, items, metadata, newestId: null, attachmentsSkipped, daysOverCap, error: f.error };
     }

@@ -147,6 +147,11 @@ export interface Store {
    * Idempotent per task: a retried task replaces its own earlier counts instead of adding to them.
    */
   reserveDays(jobId: string, taskId: string, counts: Map<string, number>, cap: number): Promise<DayReservation>;
+  /**
+   * Gives back the task's accepted counts on those days: it failed, so its items are not archived
+   * and must not use up the cap of a later task. Its refused counts stay (the dashboard shows them).
+   */
+  releaseDays(jobId: string, taskId: string, days: string[]): Promise<void>;
   dayTotals(sinceDay: string): Promise<DayTotal[]>;
 
   /** Creates or replaces the history row of a task (keyed by jobId + taskId). */

@@ -1,3 +1,4 @@
+import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzurite, type AzuriteHandle } from '../fakes/azurite';
 import type { FakeXPost } from '../fakes/xServer';
 import { ACCOUNT } from '../helpers/signIn';
@@ -79,6 +80,22 @@ describe('daily item cap (DAILY_ITEM_CAP, per UTC day of SentTimeUtc, across the
     expect(byTask.get('evening')).toEqual({ taskId: 'evening', status: 2, itemMetadata: [] });
     expect((await p.blobs()).every((b) => b.name.startsWith('job-1/morning/'))).toBe(true);
     expect(await p.c.store.getTaskRun('job-1', 'evening')).toMatchObject({ status: 'permanent_failure', daysOverCap: ['2026-11-06'] });
+  });
+
+  test('when a task fails after counting, then its count is given back and a later task of that day is uploaded', async () => {
+    p.x.addPosts([...onDay('2026-11-08', 3, 6), ...onDay('2026-11-08', 3, 18)]);
+    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(new URL(p.sasUrl).pathname.split('/')[2]!);
+    await container.delete(); // the morning's uploads are refused (404): PermanentFailure after counting
+    await p.requestTask('morning', '2026-11-08T00:00:00Z', '2026-11-08T11:59:59Z');
+    await p.worker.drain();
+    expect((await p.events.waitForReports(1))[0]!.body).toEqual({ taskId: 'morning', status: 2, itemMetadata: [] });
+    await container.createIfNotExists();
+    await p.requestTask('evening', '2026-11-08T12:00:00Z', '2026-11-08T23:59:59Z');
+    await p.worker.drain();
+    const evening = (await p.events.waitForReports(2))[1]!.body;
+    expect(evening).toMatchObject({ taskId: 'evening', status: 0 });
+    expect(evening.itemMetadata).toHaveLength(3); // 3 + 3 would be over the cap of 5 had the morning kept its count
+    expect(await p.c.store.dayTotals('2026-11-08')).toEqual([{ jobId: 'job-1', day: '2026-11-08', items: 3, refused: 0 }]);
   });
 
   test('when a task is retried, then its own earlier count does not use up the cap', async () => {

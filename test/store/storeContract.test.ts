@@ -455,6 +455,19 @@ function describeStoreContract(name: string, makeStore: () => Promise<StoreHarne
         expect(await store.dayTotals(day)).toEqual([{ jobId: 'job-1', day, items: 80, refused: 0 }]);
       });
 
+      it('when a failed task releases its days, then its accepted counts go back and its refused ones stay', async () => {
+        await store.reserveDays('job-1', 'task-1', new Map([[day, 80], ['2024-05-02', 7]]), 100);
+        expect((await store.reserveDays('job-1', 'task-2', new Map([[day, 30]]), 100)).rejected).toEqual([{ day, wouldBe: 110 }]);
+        await store.releaseDays('job-1', 'task-2', [day]); // refused: nothing to give back
+        await store.releaseDays('job-1', 'task-1', [day]);
+        expect(await store.dayTotals(day)).toEqual([
+          { jobId: 'job-1', day, items: 0, refused: 30 },
+          { jobId: 'job-1', day: '2024-05-02', items: 7, refused: 0 },
+        ]);
+        expect((await store.reserveDays('job-1', 'task-3', new Map([[day, 100]]), 100)).accepted).toEqual([day]);
+        await store.releaseDays('job-1', 'task-9', ['2024-06-01']); // nothing reserved there: no error
+      });
+
       it('when day totals are asked since a day, then earlier days are left out', async () => {
         await store.reserveDays('job-1', 'task-1', new Map([['2024-04-30', 5], [day, 6]]), 100);
         expect(await store.dayTotals(day)).toEqual([{ jobId: 'job-1', day, items: 6, refused: 0 }]);

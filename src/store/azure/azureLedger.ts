@@ -41,27 +41,49 @@ export class AzureLedger {
     return result;
   }
 
+  async releaseDays(jobId: string, taskId: string, days: string[]): Promise<void> {
+    for (const day of days) await this.releaseDay(jobId, keyOf(taskId), day);
+  }
+
   /** Records the task's count for the day; returns the total the day would reach with it. */
   private async reserveDay(jobId: string, task: string, day: string, n: number, cap: number): Promise<number> {
-    const partitionKey = keyOf(jobId);
     return optimistic('reserveDays', async () => {
-      const current = await unless404(this.ledger.getEntity<LedgerEntity & Record<string, unknown>>(partitionKey, day));
-      const tasks: TaskCounts = current ? (JSON.parse(unchunk(current, 'tasks')) as TaskCounts) : {};
+      const { current, tasks } = await this.readDay(jobId, day);
       let others = 0;
       for (const [k, [items, accepted]] of Object.entries(tasks)) if (k !== task && accepted === 1) others += items;
       const wouldBe = others + n;
       tasks[task] = [n, wouldBe <= cap ? 1 : 0];
-      let items = 0;
-      let refused = 0;
-      for (const [count, accepted] of Object.values(tasks)) {
-        if (accepted === 1) items += count;
-        else refused += count;
-      }
-      const entity = { partitionKey, rowKey: day, jobId, day, items, refused, ...chunked('tasks', JSON.stringify(tasks)) };
-      if (current) await this.ledger.updateEntity(entity, 'Replace', { etag: current.etag });
-      else await this.ledger.createEntity(entity);
+      await this.writeDay(jobId, day, current, tasks);
       return wouldBe;
     });
+  }
+
+  /** Removes the task's slot from the day if it was accepted (same If-Match rule as reserveDay). */
+  private async releaseDay(jobId: string, task: string, day: string): Promise<void> {
+    await optimistic('releaseDays', async () => {
+      const { current, tasks } = await this.readDay(jobId, day);
+      if (!current || tasks[task]?.[1] !== 1) return;
+      delete tasks[task];
+      await this.writeDay(jobId, day, current, tasks);
+    });
+  }
+
+  private async readDay(jobId: string, day: string): Promise<{ current: (LedgerEntity & { etag: string }) | undefined; tasks: TaskCounts }> {
+    const current = await unless404(this.ledger.getEntity<LedgerEntity & Record<string, unknown>>(keyOf(jobId), day));
+    return { current, tasks: current ? (JSON.parse(unchunk(current, 'tasks')) as TaskCounts) : {} };
+  }
+
+  /** Writes the day's whole entity: If-Match on the ETag it was read with, or a create that fails if someone else created it. */
+  private async writeDay(jobId: string, day: string, current: { etag: string } | undefined, tasks: TaskCounts): Promise<void> {
+    let items = 0;
+    let refused = 0;
+    for (const [count, accepted] of Object.values(tasks)) {
+      if (accepted === 1) items += count;
+      else refused += count;
+    }
+    const entity = { partitionKey: keyOf(jobId), rowKey: day, jobId, day, items, refused, ...chunked('tasks', JSON.stringify(tasks)) };
+    if (current) await this.ledger.updateEntity(entity, 'Replace', { etag: current.etag });
+    else await this.ledger.createEntity(entity);
   }
 
   async dayTotals(sinceDay: string): Promise<DayTotal[]> {

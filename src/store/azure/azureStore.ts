@@ -185,6 +185,9 @@ export class AzureStore implements Store {
   reserveDays(jobId: string, taskId: string, counts: Map<string, number>, cap: number): Promise<DayReservation> {
     return this.call('reserveDays', () => this.ledger.reserveDays(jobId, taskId, counts, cap));
   }
+  releaseDays(jobId: string, taskId: string, days: string[]): Promise<void> {
+    return this.call('releaseDays', () => this.ledger.releaseDays(jobId, taskId, days));
+  }
   dayTotals(sinceDay: string): Promise<DayTotal[]> {
     return this.call('dayTotals', () => this.ledger.dayTotals(sinceDay));
   }

@@ -304,6 +304,13 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
+  async releaseDays(jobId: string, taskId: string, days: string[]): Promise<void> {
+    const remove = this.db.prepare('DELETE FROM ledger WHERE job_id = ? AND task_id = ? AND day = ? AND accepted = 1');
+    this.db.transaction(() => {
+      for (const day of days) remove.run(jobId, taskId, day);
+    })();
+  }
+
   async dayTotals(sinceDay: string): Promise<DayTotal[]> {
     return this.db
       .prepare(
