@@ -219,7 +219,8 @@ async function ingest(
     const inFlight = new Set<Promise<void>>();
 
     const handle = async (post: TweetV2, inc: Includes) => {
-      const refs = mediaToFetch(post, inc);
+      // A retweet shows its original's media: one download per file, not one per place it appears.
+      const refs = [...new Map(mediaToFetch(post, inc).map((r) => [r.url, r])).values()];
       const media = new Map<string, string | null>();
       await Promise.all(
         refs.map((ref) =>
@@ -236,9 +237,11 @@ async function ingest(
         const base64 = media.get(ref.url);
         return base64 === undefined || base64 === null ? null : body.placeholder(base64);
       });
+      const skipped = new Set<string>();
       for (const a of [item, ...(item.PreContext ?? [])]) {
-        for (const att of a.ContentAttachments ?? []) if (att.Content === null) attachmentsSkipped++;
+        for (const att of a.ContentAttachments ?? []) if (att.Content === null) skipped.add(att.Uri);
       }
+      attachmentsSkipped += skipped.size;
       await uploader.upload(ItemUploader.blobName(task.jobId, task.taskId, post.id), body.toBuffer(item), signal);
       const entry = JSON.stringify({ id: item.Id, modificationTimestampUtc: item.SentTimeUtc, fileName: `${item.Id}.json` });
       await spool.writeMetadata(items++ === 0 ? entry : `,${entry}`);

@@ -191,6 +191,23 @@ describe('attachments', () => {
     // The host outside the allowlist was never contacted.
     expect(p.x.requests.filter((r) => r.path.startsWith('/media/')).map((r) => r.path).sort()).toEqual(['/media/big.jpg', '/media/small.jpg']);
   });
+
+  test('when a retweet shows an original with a skipped attachment, then it is downloaded once and counted once', async () => {
+    const bigUrl = p.x.addMediaFile('/media/big-rt.jpg', randomBytes(10 * 1024 * 1024 + 1), 'image/jpeg');
+    p.x.addPosts([
+      // The original, a day before the window: it is only there as the retweet's referenced post.
+      { id: '3100000000000000050', author_id: ACCOUNT.id, text: 'a big photo', created_at: '2026-11-09T05:00:00.000Z', media: [{ media_key: '3_50', type: 'photo', url: bigUrl }] },
+      { id: '3100000000000000002', author_id: ACCOUNT.id, text: 'RT @x: a big photo', created_at: '2026-11-10T06:00:00.000Z', referenced_tweets: [{ type: 'retweeted', id: '3100000000000000050' }] },
+    ]);
+    await p.requestTask('t-rt-media', START, END);
+    await p.worker.drain();
+    const item = JSON.parse((await p.blobs()).find((b) => b.name.endsWith('/3100000000000000002.json'))!.body);
+    // The retweet's own attachments and its PreContext's are the same one file.
+    expect(item.ContentAttachments).toEqual([{ Content: null, Uri: bigUrl, AttachmentType: 'media', AttachmentFileName: 'big-rt.jpg' }]);
+    expect(item.PreContext[0].ContentAttachments).toEqual(item.ContentAttachments);
+    expect(await p.c.store.getTaskRun('job-1', 't-rt-media')).toMatchObject({ status: 'success', items: 151, attachmentsSkipped: 1 });
+    expect(p.x.requests.filter((r) => r.path === '/media/big-rt.jpg')).toHaveLength(1);
+  });
 });
 
 /** The fake's own first page for the window, fetched as the worker would (signed), to replay it. */
