@@ -57,6 +57,8 @@ export function createWorker(opts: WorkerOptions): Worker {
   let schedule: ScheduledTask | undefined;
   let stopping = false;
   let current: { promise: Promise<unknown>; abort: AbortController } | undefined;
+  /** A lease being taken: stop() waits for it, so a task leased as shutdown began goes back at once. */
+  let leasing: Promise<Lease | undefined> | undefined;
   let lastRunAt: string | null = null;
   let lastError: string | null = null;
 
@@ -112,7 +114,20 @@ export function createWorker(opts: WorkerOptions): Worker {
   /** Leases one task and runs it: 'empty' when there was none. */
   async function leaseAndRun(): Promise<TaskRun | undefined | 'empty'> {
     if (stopping) return 'empty';
-    const lease = await store.leaseTask(visibilityMs);
+    leasing = (async () => {
+      const taken = await store.leaseTask(visibilityMs);
+      if (taken && stopping) {
+        await store.releaseTask(taken).catch(() => undefined);
+        return undefined;
+      }
+      return taken;
+    })();
+    let lease: Lease | undefined;
+    try {
+      lease = await leasing;
+    } finally {
+      leasing = undefined;
+    }
     if (!lease) return 'empty';
     const abort = newAbort();
     const promise = runLease(lease, abort);
@@ -162,6 +177,7 @@ export function createWorker(opts: WorkerOptions): Worker {
       stopping = true;
       await schedule?.stop();
       await schedule?.destroy();
+      await leasing?.catch(() => undefined);
       const running = current;
       if (running) {
         const grace = new Promise((resolve) => setTimeout(resolve, opts.shutdownGraceMs ?? 20_000).unref());

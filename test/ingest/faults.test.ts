@@ -114,6 +114,41 @@ describe('faults while fetching from X', () => {
   });
 });
 
+describe('shutdown', () => {
+  test('when shutdown begins while a task is being leased, then the task goes back to the queue at once and is not run', async () => {
+    await p.requestTask('t-stop', START, END);
+    let taken!: () => void;
+    const leaseTaken = new Promise<void>((resolve) => (taken = resolve));
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const store = p.c.store;
+    // The store's answer to leaseTask is held back until stop() has begun.
+    const slow = new Proxy(store, {
+      get(target, key) {
+        if (key === 'leaseTask') {
+          return async (ms: number) => {
+            const lease = await target.leaseTask(ms);
+            taken();
+            await answered;
+            return lease;
+          };
+        }
+        const v = Reflect.get(target, key) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const worker = p.newWorker({ store: slow });
+    const draining = worker.drain();
+    await leaseTaken;
+    const stopped = worker.stop();
+    answer();
+    await stopped;
+    expect(await draining).toBe(0);
+    expect(p.events.reports).toHaveLength(0);
+    expect((await store.leaseTask(60_000))?.task.taskId).toBe('t-stop'); // visible again without waiting out the lease
+  });
+});
+
 describe('faults while reporting', () => {
   test('when the Event API answers 503 twice, then the report is retried until accepted, once', async () => {
     p.events.failNext(2, 503);
