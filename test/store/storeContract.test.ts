@@ -466,6 +466,10 @@ function describeStoreContract(name: string, makeStore: () => Promise<StoreHarne
         ]);
         expect((await store.reserveDays('job-1', 'task-3', new Map([[day, 100]]), 100)).accepted).toEqual([day]);
         await store.releaseDays('job-1', 'task-9', ['2024-06-01']); // nothing reserved there: no error
+        // A day whose only task is released has no total left at all, in either store.
+        await store.reserveDays('job-1', 'task-9', new Map([['2024-06-02', 5]]), 100);
+        await store.releaseDays('job-1', 'task-9', ['2024-06-02']);
+        expect(await store.dayTotals('2024-06-01')).toEqual([]);
       });
 
       it('when day totals are asked since a day, then earlier days are left out', async () => {

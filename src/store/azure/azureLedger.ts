@@ -64,7 +64,9 @@ export class AzureLedger {
       const { current, tasks } = await this.readDay(jobId, day);
       if (!current || tasks[task]?.[1] !== 1) return;
       delete tasks[task];
-      await this.writeDay(jobId, day, current, tasks);
+      // No task left on the day: no entity either, as SQLite keeps no row (same If-Match rule).
+      if (Object.keys(tasks).length === 0) await this.ledger.deleteEntity(keyOf(jobId), day, { etag: current.etag });
+      else await this.writeDay(jobId, day, current, tasks);
     });
   }
 
