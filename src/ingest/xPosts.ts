@@ -27,6 +27,13 @@ interface PageResult {
   errors?: { title?: string; detail?: string; resource_type?: string }[];
 }
 
+/**
+ * X's timelines reach back to 2010-11-06 only: an earlier start_time (or an end_time before
+ * 00:00:01 that day) is refused with a 400. Nothing posted before then can be listed anyway.
+ */
+export const TIMELINE_EARLIEST_START = new Date('2010-11-06T00:00:00Z');
+export const TIMELINE_EARLIEST_END = new Date('2010-11-06T00:00:01Z');
+
 export interface PostSourceOptions {
   baseUrl: string;
   app: AppCredentials;
@@ -70,14 +77,19 @@ export class PostSource {
     );
   }
 
-  /** The account's posts created in [start, end], newest first, page by page. */
+  /**
+   * The account's posts created in [start, end], newest first, page by page. The window is cut to
+   * what X's timelines cover; a window wholly before that has no posts and costs no call.
+   */
   async *timeline(userId: string, start: Date, end: Date): AsyncGenerator<PostPage> {
+    if (end < TIMELINE_EARLIEST_END) return;
+    const from = start < TIMELINE_EARLIEST_START ? TIMELINE_EARLIEST_START : start;
     let token: string | undefined;
     do {
       const query: Record<string, string> = {
         ...POST_QUERY,
         max_results: '100',
-        start_time: start.toISOString(),
+        start_time: from.toISOString(),
         end_time: end.toISOString(),
       };
       if (token) query['pagination_token'] = token;

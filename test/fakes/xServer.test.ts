@@ -161,6 +161,13 @@ describe('fake X server', () => {
     const bad = await apiError(() => owner.v2.userTimeline(userId, { max_results: 4 }));
     expect(bad.code).toBe(400);
     expect(bad.data).toMatchObject({ title: 'Invalid Request', errors: [{ parameters: { max_results: ['4'] } }] });
+    // Timelines begin on 2010-11-06: an earlier start_time or end_time is refused, as X does.
+    const early = await apiError(() => owner.v2.userTimeline(userId, { max_results: 100, start_time: '2010-11-05T23:59:59Z' }));
+    expect(early.code).toBe(400);
+    expect(early.data).toMatchObject({ errors: [{ parameters: { start_time: ['2010-11-05T23:59:59Z'] } }] });
+    const earlyEnd = await apiError(() => owner.v2.userTimeline(userId, { max_results: 100, end_time: '2010-11-06T00:00:00Z' }));
+    expect(earlyEnd.data).toMatchObject({ errors: [{ parameters: { end_time: ['2010-11-06T00:00:00Z'] } }] });
+    expect((await owner.v2.userTimeline(userId, { max_results: 100, start_time: '2010-11-06T00:00:00Z' })).meta.result_count).toBeGreaterThan(0);
   });
 
   test('only the newest 3,200 posts are reachable', async () => {

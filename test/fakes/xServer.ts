@@ -86,6 +86,9 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const UNAUTHORIZED = { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' };
 const TOO_MANY = { title: 'Too Many Requests', detail: 'Too Many Requests', type: 'about:blank', status: 429 };
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/;
+/** The earliest start_time and end_time X's timelines take. */
+const EARLIEST_START = '2010-11-06T00:00:00Z';
+const EARLIEST_END = '2010-11-06T00:00:01Z';
 
 interface RequestToken { secret: string; callback: string; verifier?: string; userId?: string; used: boolean }
 interface AccessToken { secret: string; userId: string; revoked: boolean }
@@ -313,6 +316,13 @@ export async function startFakeX(opts: FakeXOptions): Promise<FakeX> {
       times[name] = Date.parse(v);
     }
     const { start_time: startMs, end_time: endMs } = times;
+    // X's timelines begin on 2010-11-06; it refuses a window reaching earlier.
+    for (const [name, min, shown] of [['start_time', startMs, EARLIEST_START], ['end_time', endMs, EARLIEST_END]] as const) {
+      if (min !== undefined && min < Date.parse(shown)) {
+        const v = q.get(name)!;
+        return bad(invalidRequest(name, v, `Invalid '${name}':'${v}'. '${name}' must be on or after ${shown}`));
+      }
+    }
     if (startMs !== undefined && endMs !== undefined && startMs > endMs) {
       return bad(invalidRequest('start_time', q.get('start_time')!, `Invalid 'start_time':'${q.get('start_time')}'. 'start_time' must be before 'end_time':'${q.get('end_time')}'`));
     }

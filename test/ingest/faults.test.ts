@@ -114,6 +114,26 @@ describe('faults while fetching from X', () => {
   });
 });
 
+describe("windows reaching before X's timelines begin (2010-11-06)", () => {
+  test('when the window starts before 2010-11-06, then X is asked from that day on and every post is reported', async () => {
+    await p.requestTask('t-old-start', '2009-01-01T00:00:00Z', END);
+    await p.worker.drain();
+    const [report] = await p.events.waitForReports(1);
+    expect(report!.body).toMatchObject({ taskId: 't-old-start', status: 0 });
+    expect(report!.body.itemMetadata).toHaveLength(150);
+    const first = p.x.requests.find((r) => TIMELINE.test(r.path))!;
+    expect(first.query).toMatchObject({ start_time: '2010-11-06T00:00:00.000Z', end_time: '2026-11-10T23:59:59.000Z' });
+  });
+
+  test('when the whole window is before 2010-11-06, then X is not called and an empty success is reported', async () => {
+    await p.requestTask('t-before-x', '2009-01-01T00:00:00Z', '2010-11-06T00:00:00Z');
+    await p.worker.drain();
+    const [report] = await p.events.waitForReports(1);
+    expect(report!.body).toEqual({ taskId: 't-before-x', status: 0, itemMetadata: [] });
+    expect(timelineCalls()).toBe(0);
+  });
+});
+
 describe('shutdown', () => {
   test('when shutdown begins while a task is being leased, then the task goes back to the queue at once and is not run', async () => {
     await p.requestTask('t-stop', START, END);
