@@ -65,18 +65,31 @@ export function createWorker(opts: WorkerOptions): Worker {
   async function runLease(lease: Lease, abort: AbortController): Promise<TaskRun | undefined> {
     const { jobId, taskId } = lease.task;
     const taskLog = log.child({ jobId, taskId, attempt: lease.dequeueCount });
-    // Keep the lease while working; losing it means another worker has the task now.
+    // Keep the lease while working; losing it means another worker has the task now. When the
+    // store cannot be reached, the lease is only known to last until visibilityMs after the last
+    // call that kept it: once the next beat would come too late, this run stops, as another
+    // instance may take the task when it expires.
+    const beatMs = Math.max(1000, Math.floor(visibilityMs / 3));
+    let keptAt = Date.now();
     const heartbeat = setInterval(() => {
+      const askedAt = Date.now();
       store.extendLease(lease, visibilityMs).then(
         (kept) => {
           if (!kept) {
             taskLog.warn('lease lost; stopping this run');
             abort.abort(new Error('lease lost'));
+            return;
           }
+          keptAt = Math.max(keptAt, askedAt);
         },
-        (err: unknown) => taskLog.warn({ err: (err as Error).message }, 'could not extend the lease'),
+        (err: unknown) => {
+          const leftMs = keptAt + visibilityMs - Date.now();
+          if (leftMs >= beatMs) return taskLog.warn({ err: (err as Error).message, leaseLeftMs: leftMs }, 'could not extend the lease; trying again');
+          taskLog.error({ err: (err as Error).message }, 'could not extend the lease before it runs out; stopping this run');
+          abort.abort(new Error(`the lease could not be extended (${(err as Error).message}) and may have run out`));
+        },
       );
-    }, Math.max(1000, Math.floor(visibilityMs / 3)));
+    }, beatMs);
     try {
       const run = await processTask(lease.task, {
         config,

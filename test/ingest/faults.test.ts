@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { startAzurite, type AzuriteHandle } from '../fakes/azurite';
 import type { FakeXPost } from '../fakes/xServer';
 import { PostSource } from '../../src/ingest/xPosts';
+import type { Store } from '../../src/store';
 import { ACCOUNT } from '../helpers/signIn';
 import { startPipeline, type Pipeline } from '../helpers/pipeline';
 
@@ -34,6 +35,17 @@ beforeEach(async () => {
 afterEach(async () => {
   await p.close();
 });
+
+/** The store with some of its methods replaced; the others still answer from it. */
+function storeWith(store: Store, replaced: Partial<Store>): Store {
+  return new Proxy(store, {
+    get(target, key) {
+      if (key in replaced) return replaced[key as keyof Store];
+      const v = Reflect.get(target, key) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
 
 const timelineCalls = () => p.x.requests.filter((r) => TIMELINE.test(r.path)).length;
 
@@ -143,18 +155,12 @@ describe('shutdown', () => {
     const answered = new Promise<void>((resolve) => (answer = resolve));
     const store = p.c.store;
     // The store's answer to leaseTask is held back until stop() has begun.
-    const slow = new Proxy(store, {
-      get(target, key) {
-        if (key === 'leaseTask') {
-          return async (ms: number) => {
-            const lease = await target.leaseTask(ms);
-            taken();
-            await answered;
-            return lease;
-          };
-        }
-        const v = Reflect.get(target, key) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    const slow = storeWith(store, {
+      leaseTask: async (ms: number) => {
+        const lease = await store.leaseTask(ms);
+        taken();
+        await answered;
+        return lease;
       },
     });
     const worker = p.newWorker({ store: slow });
@@ -166,6 +172,48 @@ describe('shutdown', () => {
     expect(await draining).toBe(0);
     expect(p.events.reports).toHaveLength(0);
     expect((await store.leaseTask(60_000))?.task.taskId).toBe('t-stop'); // visible again without waiting out the lease
+  });
+});
+
+describe('lease', () => {
+  test('when the lease cannot be extended before it runs out, then the run stops and nothing is reported', async () => {
+    // X makes the task wait (a 429 with its reset seconds away) while the store refuses every extension.
+    const reset = Math.ceil(Date.now() / 1000) + 4;
+    p.x.injectFaults(TIMELINE, [{ status: 429, headers: { 'x-rate-limit-limit': '900', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(reset) } }]);
+    await p.requestTask('t-unkept', START, END);
+    let extendCalls = 0;
+    const store = storeWith(p.c.store, {
+      extendLease: () => {
+        extendCalls++;
+        return Promise.reject(new Error('store unreachable'));
+      },
+    });
+    // 1.5 s hidden, a beat every 1 s: the first failed beat leaves too little of the lease.
+    const worker = p.newWorker({ store, visibilityMs: 1500 });
+    expect(await worker.runOnce()).toBeUndefined();
+    expect(extendCalls).toBe(1);
+    expect(worker.state().lastError).toContain('may have run out');
+    expect(p.events.reports).toHaveLength(0);
+    expect(await p.blobs()).toEqual([]);
+    expect(await p.c.store.queueDepth()).toBe(1); // still queued, for whoever leases it next
+  });
+
+  test('when one extension fails with enough of the lease left, then the run goes on and reports once', async () => {
+    const reset = Math.ceil(Date.now() / 1000) + 3;
+    p.x.injectFaults(TIMELINE, [{ status: 429, headers: { 'x-rate-limit-limit': '900', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(reset) } }]);
+    await p.requestTask('t-one-miss', START, END);
+    const outcomes: string[] = [];
+    const store = storeWith(p.c.store, {
+      extendLease: (lease, ms) => {
+        if (outcomes.push(outcomes.length === 0 ? 'refused' : 'kept') === 1) return Promise.reject(new Error('store unreachable'));
+        return p.c.store.extendLease(lease, ms);
+      },
+    });
+    // 3 s hidden, a beat every 1 s: after the first beat fails, 2 s of the lease are still known.
+    const run = await p.newWorker({ store, visibilityMs: 3000 }).runOnce();
+    expect(run).toMatchObject({ status: 'success', items: 150, reported: true });
+    expect(outcomes.slice(0, 2)).toEqual(['refused', 'kept']);
+    expect(p.events.reports).toHaveLength(1);
   });
 });
 
