@@ -67,6 +67,10 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
   const log = parentLogger.bindings().taskId === task.taskId ? parentLogger : parentLogger.child({ jobId: task.jobId, taskId: task.taskId });
   const previous = await store.getTaskRun(task.jobId, task.taskId);
   if (previous?.reported) {
+    // A run that stopped right after its report was accepted may not have finished its own
+    // bookkeeping: finish it, and never report twice.
+    if (previous.newestId) await store.advanceSinceId(task.jobId, previous.newestId);
+    await Spool.discard(deps.config.dataDir, task.jobId, task.taskId);
     log.info('task was already reported; nothing to do');
     return previous;
   }
@@ -116,15 +120,17 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
       deps.signal,
       (err, wait) => log.warn({ err: err.message, waitMs: wait }, 'Event API report failed; retrying'),
     );
-    // SinceId moves only once the Import service knows about the items.
+    // Saved at once: a run that stops from here on must not report again. SinceId moves only
+    // now that the Import service knows about the items (a later lease finishes it, if need be).
+    run.reported = true;
+    run.newestId = outcome.newestId;
+    run.finishedAt = new Date().toISOString();
+    run.durationMs = Date.now() - started;
+    await store.recordTaskRun(run);
     if (outcome.newestId) await store.advanceSinceId(task.jobId, outcome.newestId);
   } finally {
     await spool.remove();
   }
-  run.reported = true;
-  run.finishedAt = new Date().toISOString();
-  run.durationMs = Date.now() - started;
-  await store.recordTaskRun(run);
   log.info({ status: run.status, items: run.items, skipped: run.attachmentsSkipped, overCap: run.daysOverCap, ms: run.durationMs }, 'task reported');
   return run;
 }

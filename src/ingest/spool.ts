@@ -58,10 +58,21 @@ export class Spool {
     private readonly metadataOut: LineWriter,
   ) {}
 
-  static async create(dataDir: string, jobId: string, taskId: string): Promise<Spool> {
+  private static files(dataDir: string, jobId: string, taskId: string): { dir: string; pages: string; metadata: string } {
     const dir = join(dataDir, 'spool', jobId);
-    await mkdir(dir, { recursive: true });
-    return new Spool(new LineWriter(join(dir, `${taskId}.pages.jsonl`)), new LineWriter(join(dir, `${taskId}.metadata.jsonl`)));
+    return { dir, pages: join(dir, `${taskId}.pages.jsonl`), metadata: join(dir, `${taskId}.metadata.jsonl`) };
+  }
+
+  static async create(dataDir: string, jobId: string, taskId: string): Promise<Spool> {
+    const f = Spool.files(dataDir, jobId, taskId);
+    await mkdir(f.dir, { recursive: true });
+    return new Spool(new LineWriter(f.pages), new LineWriter(f.metadata));
+  }
+
+  /** Removes what a run that stopped before cleaning up left of the task's spool. */
+  static async discard(dataDir: string, jobId: string, taskId: string): Promise<void> {
+    const f = Spool.files(dataDir, jobId, taskId);
+    await Promise.all([rm(f.pages, { force: true }), rm(f.metadata, { force: true })]);
   }
 
   writePage(page: PostPage): Promise<void> {

@@ -86,6 +86,8 @@ export interface TaskRun {
   error: string | null;
   /** The Event API accepted the report for this task. */
   reported: boolean;
+  /** The newest post id of a reported run: the job's SinceId moves to it (again, after a crash). */
+  newestId?: string | null;
 }
 
 export interface DayReservation {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startAzurite, type AzuriteHandle } from '../fakes/azurite';
 import type { FakeXPost } from '../fakes/xServer';
 import { PostSource } from '../../src/ingest/xPosts';
@@ -260,6 +262,32 @@ describe('faults while reporting', () => {
     expect(p.events.reports).toHaveLength(1);
     expect(p.events.reports[0]!.body.itemMetadata).toHaveLength(150);
     expect(await p.c.store.queueDepth()).toBe(0);
+  });
+});
+
+describe('a run that stops right after its report is accepted', () => {
+  test('when the run stops before it moves SinceId, then the next lease finishes that, cleans its spool and does not report again', async () => {
+    await p.requestTask('t-half-kept', START, END);
+    const store = storeWith(p.c.store, { advanceSinceId: () => Promise.reject(new Error('the process stops here')) });
+    expect(await p.newWorker({ store, visibilityMs: 1000 }).runOnce()).toBeUndefined();
+    expect(p.events.reports).toHaveLength(1);
+    expect((await p.c.store.getJob('job-1'))?.sinceId).toBeNull();
+    expect(await p.c.store.getTaskRun('job-1', 't-half-kept')).toMatchObject({ reported: true, newestId: String(3000000000000000000n + 150n) });
+    // What a process killed at that point leaves behind: the task still leased, its spool on disk.
+    const spoolDir = join(p.c.config.dataDir, 'spool', 'job-1');
+    writeFileSync(join(spoolDir, 't-half-kept.pages.jsonl'), '{}\n');
+
+    const worker = p.newWorker({ visibilityMs: 1000 });
+    const deadline = Date.now() + 10_000;
+    // A lease expiring is a point in time, not an event: poll the queue until then.
+    while ((await p.c.store.queueDepth()) > 0 && Date.now() < deadline) {
+      if ((await worker.runOnce()) === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await p.c.store.queueDepth()).toBe(0);
+    expect(p.events.reports).toHaveLength(1);
+    expect(p.events.attempts).toHaveLength(1);
+    expect((await p.c.store.getJob('job-1'))?.sinceId).toBe(String(3000000000000000000n + 150n));
+    expect(readdirSync(spoolDir)).toEqual([]);
   });
 });
 
