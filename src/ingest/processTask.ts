@@ -103,6 +103,8 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
   const spool = await Spool.create(deps.config.dataDir, task.jobId, task.taskId);
   try {
     const outcome = await collect(task, settings, deps, log, spool);
+    // A stopped run (shutdown, lease lost) records and reports nothing: the task is run again.
+    deps.signal?.throwIfAborted();
     Object.assign(run, {
       status: STATUS_NAMES[outcome.status],
       items: outcome.items,
@@ -269,14 +271,16 @@ async function ingest(
       }
     }
     await Promise.all(inFlight);
-    const metadata = await spool.metadata();
     log.info({ items, ms: Date.now() - fetchedAt, failed: failed !== undefined }, 'items uploaded');
     if (failed) {
-      // Nothing of a failed task is archived: its days' room goes back for the task that will be.
-      await store.releaseDays(task.jobId, task.taskId, reservation.accepted);
+      // Nothing of a failed task is archived: its report lists no items (as the original's), and
+      // its days' room goes back for the task that will be. Not when this run was stopped because
+      // the task may be another worker's now: the counts are that worker's too.
+      if (!signal?.aborted) await store.releaseDays(task.jobId, task.taskId, reservation.accepted);
       const f = failure(failed);
-      return { status: f.status, items, metadata, newestId: null, attachmentsSkipped, daysOverCap, error: f.error };
+      return { status: f.status, items: 0, metadata: null, newestId: null, attachmentsSkipped, daysOverCap, error: f.error };
     }
+    const metadata = await spool.metadata();
     const nothingElse = items === 0 && daysOverCap.length > 0;
     return {
       status: nothingElse ? ReportStatus.PermanentFailure : ReportStatus.Success,

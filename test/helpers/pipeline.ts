@@ -23,7 +23,7 @@ export interface Pipeline {
   /** Creates another worker on the same store (e.g. different concurrency). */
   newWorker(opts?: Partial<WorkerOptions>): Worker;
   /** POST /data/OnDownloadRequest as the Import service would. */
-  requestTask(taskId: string, start: string, end: string, dirty?: string[] | null, jobId?: string): Promise<void>;
+  requestTask(taskId: string, start: string, end: string, dirty?: string[] | null, jobId?: string, blobSasUri?: string): Promise<void>;
   blobs(): Promise<{ name: string; body: string }[]>;
   close(): Promise<void>;
 }
@@ -62,11 +62,11 @@ export async function startPipeline(opts: { env?: Record<string, string>; jobId?
     container,
     sasUrl,
     newWorker,
-    async requestTask(taskId, start, end, dirty = null, job = jobId) {
+    async requestTask(taskId, start, end, dirty = null, job = jobId, sas = sasUrl) {
       await request(c.url)
         .post('/data/OnDownloadRequest')
         .set('Authorization', basicAuth())
-        .send({ JobId: job, TaskId: taskId, StartTime: start, EndTime: end, DirtyEntities: dirty, BlobSasUri: sasUrl })
+        .send({ JobId: job, TaskId: taskId, StartTime: start, EndTime: end, DirtyEntities: dirty, BlobSasUri: sas })
         .expect(200);
     },
     blobs: () => listBlobs(azurite, container),

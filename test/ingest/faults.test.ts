@@ -7,6 +7,7 @@ import { PostSource } from '../../src/ingest/xPosts';
 import type { Store } from '../../src/store';
 import { ACCOUNT } from '../helpers/signIn';
 import { startPipeline, type Pipeline } from '../helpers/pipeline';
+import { startRefusingProxy } from '../helpers/refusingProxy';
 
 const START = '2026-11-10T00:00:00Z';
 const END = '2026-11-10T23:59:59Z';
@@ -262,6 +263,30 @@ describe('faults while reporting', () => {
     expect(p.events.reports).toHaveLength(1);
     expect(p.events.reports[0]!.body.itemMetadata).toHaveLength(150);
     expect(await p.c.store.queueDepth()).toBe(0);
+  });
+});
+
+describe('faults while uploading', () => {
+  test('when uploads start being refused halfway, then the failure report lists no items and the day keeps no count', async () => {
+    const q = await startPipeline({ azurite, env: { ALLOWED_BLOB_HOSTS: '127.0.0.1' } });
+    const proxy = await startRefusingProxy(azurite.blobUrl, 20);
+    try {
+      q.x.addPosts(posts(150));
+      const viaProxy = new URL(q.sasUrl);
+      viaProxy.host = new URL(proxy.url).host;
+      await q.requestTask('t-sas-expired', START, END, null, 'job-1', viaProxy.toString());
+      await q.worker.drain();
+      const [report] = await q.events.waitForReports(1);
+      // As the original: a failed task reports no items, so nothing of it is imported or counted.
+      expect(report!.body).toEqual({ taskId: 't-sas-expired', status: 2, itemMetadata: [] });
+      expect(proxy.passed).toBe(20);
+      expect((await q.blobs()).length).toBe(20);
+      expect(await q.c.store.dayTotals('2026-11-10')).toEqual([]);
+      expect(await q.c.store.getTaskRun('job-1', 't-sas-expired')).toMatchObject({ status: 'permanent_failure', reported: true });
+    } finally {
+      await proxy.close();
+      await q.close();
+    }
   });
 });
 
