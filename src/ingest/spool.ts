@@ -2,30 +2,50 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { TransientError } from '../errors';
 import type { PostPage } from './xPosts';
 
 /** Appends lines to a file in 64 KiB writes (one write per line costs more than the line), waiting when the stream is full. */
 class LineWriter {
   private readonly out: WriteStream;
   private pending = '';
+  /** The stream's error (the file could not be opened or written): the next call throws it. */
+  private failed: Error | undefined;
 
   constructor(readonly file: string) {
     this.out = createWriteStream(file, { flags: 'w' });
+    // Without a listener, an error while no write is waiting (the open itself) would end the process.
+    this.out.on('error', (err) => (this.failed ??= err));
+  }
+
+  private check(): void {
+    if (this.failed) throw new TransientError(`The task's spool file ${this.file} cannot be written: ${this.failed.message}`, { cause: this.failed });
   }
 
   async write(line: string): Promise<void> {
+    this.check();
     this.pending += `${line}\n`;
     if (this.pending.length < 64 * 1024) return;
     const chunk = this.pending;
     this.pending = '';
-    if (!this.out.write(chunk)) await once(this.out, 'drain');
+    if (!this.out.write(chunk)) await this.until('drain');
   }
 
   async finish(): Promise<void> {
+    this.check();
     if (this.pending) this.out.write(this.pending);
     this.pending = '';
     this.out.end();
-    if (!this.out.writableFinished) await once(this.out, 'finish');
+    if (!this.out.writableFinished) await this.until('finish');
+  }
+
+  private async until(event: 'drain' | 'finish'): Promise<void> {
+    try {
+      await once(this.out, event);
+    } catch {
+      // once() rejects on the stream's error, which the listener above has kept.
+    }
+    this.check();
   }
 
   destroy(): void {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAzurite, type AzuriteHandle } from '../fakes/azurite';
 import type { FakeXPost } from '../fakes/xServer';
@@ -287,6 +287,19 @@ describe('faults while uploading', () => {
       await proxy.close();
       await q.close();
     }
+  });
+});
+
+describe('local disk', () => {
+  test("when the task's spool file cannot be opened, then TemporaryFailure is reported and the process goes on", async () => {
+    // A directory where the spool's file should be: opening it fails (EISDIR), as a full or read-only disk would.
+    mkdirSync(join(p.c.config.dataDir, 'spool', 'job-1', 't-disk.pages.jsonl'), { recursive: true });
+    await p.requestTask('t-disk', START, END);
+    await p.worker.drain();
+    const [report] = await p.events.waitForReports(1);
+    expect(report!.body).toEqual({ taskId: 't-disk', status: 1, itemMetadata: [] });
+    expect((await p.c.store.getTaskRun('job-1', 't-disk'))?.error).toContain('cannot be written');
+    expect(await p.blobs()).toEqual([]);
   });
 });
 
