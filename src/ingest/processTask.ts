@@ -95,6 +95,7 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
     durationMs: null,
     error: null,
     reported: false,
+    reservedDays: previous?.reservedDays ?? [],
   };
   await store.recordTaskRun(run);
   log.info({ start: task.startTime, end: task.endTime, dirty: task.dirtyEntities?.length ?? 0 }, 'task started');
@@ -102,9 +103,15 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
 
   const spool = await Spool.create(deps.config.dataDir, task.jobId, task.taskId);
   try {
-    const outcome = await collect(task, settings, deps, log, spool);
-    // A stopped run (shutdown, lease lost) records and reports nothing: the task is run again.
+    const outcome = await collect(task, settings, deps, log, spool, run);
+    // A stopped run (shutdown, lease lost) records and reports nothing: the task is run again, and
+    // the counts it holds may be another worker's by now.
     deps.signal?.throwIfAborted();
+    if (outcome.status !== ReportStatus.Success && run.reservedDays?.length) {
+      // Nothing of a failed task is archived: its days' room goes back for the task that will be.
+      await store.releaseDays(task.jobId, task.taskId, run.reservedDays);
+      run.reservedDays = [];
+    }
     Object.assign(run, {
       status: STATUS_NAMES[outcome.status],
       items: outcome.items,
@@ -138,7 +145,7 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
 }
 
 /** What the task produced: items uploaded, or why none could be. */
-async function collect(task: TaskMessage, settings: Settings, deps: TaskDeps, log: Logger, spool: Spool): Promise<Outcome> {
+async function collect(task: TaskMessage, settings: Settings, deps: TaskDeps, log: Logger, spool: Spool, run: TaskRun): Promise<Outcome> {
   const job = await deps.store.getJob(task.jobId);
   if (!job || !job.accessToken || !job.accessSecret || !job.accountId) {
     return emptyOutcome(ReportStatus.PermanentFailure, 'The job has no signed-in X account: sign in again from the job setup page');
@@ -146,7 +153,7 @@ async function collect(task: TaskMessage, settings: Settings, deps: TaskDeps, lo
   if (!settings.TwitterApiKey || !settings.TwitterApiSecretKey) {
     return emptyOutcome(ReportStatus.PermanentFailure, 'The X app is not configured: enter the Twitter Api Key and Secret Key on the Configure page');
   }
-  return ingest(task, job as Job & { accountId: string; accessToken: string; accessSecret: string }, settings, deps, log, spool);
+  return ingest(task, job as Job & { accountId: string; accessToken: string; accessSecret: string }, settings, deps, log, spool, run);
 }
 
 function emptyOutcome(status: ReportStatus, error: string): Outcome {
@@ -160,6 +167,7 @@ async function ingest(
   deps: TaskDeps,
   log: Logger,
   spool: Spool,
+  run: TaskRun,
 ): Promise<Outcome> {
   const { config, store, signal } = deps;
   const begun = Date.now();
@@ -212,6 +220,12 @@ async function ingest(
     // The cap: a day whose total would exceed it gets none of its items uploaded.
     const reservation = await store.reserveDays(task.jobId, task.taskId, counts, config.dailyItemCap);
     const allowed = new Set(reservation.accepted);
+    // An earlier run of this task may hold days this one has no items on (a post deleted since,
+    // other DirtyEntities): their count goes back. Then the hold is saved before any upload.
+    const stale = (run.reservedDays ?? []).filter((d) => !allowed.has(d));
+    if (stale.length) await store.releaseDays(task.jobId, task.taskId, stale);
+    run.reservedDays = reservation.accepted;
+    await store.recordTaskRun(run);
     const daysOverCap = reservation.rejected.map((r) => r.day);
     if (daysOverCap.length) log.warn({ days: reservation.rejected }, 'days over the daily item cap: their items are not uploaded');
 
@@ -273,10 +287,7 @@ async function ingest(
     await Promise.all(inFlight);
     log.info({ items, ms: Date.now() - fetchedAt, failed: failed !== undefined }, 'items uploaded');
     if (failed) {
-      // Nothing of a failed task is archived: its report lists no items (as the original's), and
-      // its days' room goes back for the task that will be. Not when this run was stopped because
-      // the task may be another worker's now: the counts are that worker's too.
-      if (!signal?.aborted) await store.releaseDays(task.jobId, task.taskId, reservation.accepted);
+      // Its report lists no items, as the original's did; processTask gives its counts back.
       const f = failure(failed);
       return { status: f.status, items: 0, metadata: null, newestId: null, attachmentsSkipped, daysOverCap, error: f.error };
     }

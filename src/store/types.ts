@@ -88,6 +88,11 @@ export interface TaskRun {
   reported: boolean;
   /** The newest post id of a reported run: the job's SinceId moves to it (again, after a crash). */
   newestId?: string | null;
+  /**
+   * The days (YYYY-MM-DD) on which the ledger holds this task's accepted count: a later run of
+   * the task that fails, or no longer has items on one of them, gives that count back.
+   */
+  reservedDays?: string[];
 }
 
 export interface DayReservation {

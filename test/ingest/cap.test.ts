@@ -109,4 +109,35 @@ describe('daily item cap (DAILY_ITEM_CAP, per UTC day of SentTimeUtc, across the
     expect(reports.map((r) => r.body.itemMetadata.length)).toEqual([4, 4]);
     expect(await p.c.store.dayTotals('2026-11-07')).toEqual([{ jobId: 'job-1', day: '2026-11-07', items: 4, refused: 0 }]);
   });
+
+  test('when a task that counted is run again and fails before counting, then its earlier count is given back', async () => {
+    p.x.addPosts(onDay('2026-11-06', 4));
+    await p.requestTask('t1', '2026-11-06T00:00:00Z', '2026-11-06T23:59:59Z');
+    await p.worker.drain();
+    // Its report never got through, and by the next run X refuses the job's tokens.
+    await p.c.store.recordTaskRun({ ...(await p.c.store.getTaskRun('job-1', 't1'))!, reported: false });
+    p.x.injectFaults(/\/tweets$/, [{ status: 401, body: { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' } }]);
+    await p.requestTask('t1', '2026-11-06T00:00:00Z', '2026-11-06T23:59:59Z');
+    await p.worker.drain();
+    const reports = await p.events.waitForReports(2);
+    expect(reports[1]!.body).toEqual({ taskId: 't1', status: 2, itemMetadata: [] });
+    expect(await p.c.store.dayTotals('2026-11-06')).toEqual([]);
+    expect((await p.c.store.getTaskRun('job-1', 't1'))?.reservedDays).toEqual([]);
+  });
+
+  test('when a task is run again without items on a day it counted before, then that day gets its count back', async () => {
+    const [older] = onDay('2026-11-01', 1);
+    p.x.addPosts([older!, ...onDay('2026-11-05', 2)]);
+    // The first run re-uploads an edited older post (DirtyEntities); the second is asked without it.
+    await p.requestTask('t1', '2026-11-05T00:00:00Z', '2026-11-05T23:59:59Z', [older!.id]);
+    await p.worker.drain();
+    expect(await p.c.store.dayTotals('2026-11-01')).toEqual([
+      { jobId: 'job-1', day: '2026-11-01', items: 1, refused: 0 },
+      { jobId: 'job-1', day: '2026-11-05', items: 2, refused: 0 },
+    ]);
+    await p.requestTask('t1', '2026-11-05T00:00:00Z', '2026-11-05T23:59:59Z');
+    await p.worker.drain();
+    expect((await p.events.waitForReports(2))[1]!.body.itemMetadata).toHaveLength(2);
+    expect(await p.c.store.dayTotals('2026-11-01')).toEqual([{ jobId: 'job-1', day: '2026-11-05', items: 2, refused: 0 }]);
+  });
 });

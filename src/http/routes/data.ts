@@ -29,6 +29,8 @@ export function dataRoutes(ctx: AppContext): Router {
         durationMs: null,
         error: null,
         reported: false,
+        // What an earlier run of the task holds in the ledger stays known to the next run.
+        reservedDays: previous?.reservedDays ?? [],
       });
     }
     req.log.info({ jobId: task.jobId, taskId: task.taskId, start: task.startTime, end: task.endTime }, 'task queued');
