@@ -51,6 +51,8 @@ export interface PostSourceOptions {
  */
 export class PostSource {
   private readonly client: TwitterApi;
+  /** Per endpoint: when a call answered that no request is left, the time it may be called again. */
+  private readonly resumeAt = new Map<string, number>();
 
   constructor(private readonly opts: PostSourceOptions) {
     this.client = createTwitterApi(opts.baseUrl, { ...opts.app, ...opts.user });
@@ -59,13 +61,14 @@ export class PostSource {
   private async get(endpoint: string, query: Record<string, string>, what: string): Promise<PageResult> {
     return withRetry(
       async () => {
+        // The last call left no request in the window: wait for its reset rather than meet a
+        // certain 429. Only the next call waits, so a last page costs no wait at all.
+        const waitMs = (this.resumeAt.get(endpoint) ?? 0) - Date.now();
+        if (waitMs > 0) await sleep(waitMs, this.opts.signal);
         try {
           const res = await this.client.v2.get<PageResult>(endpoint, query, { fullResponse: true });
           const rl = res.rateLimit;
-          if (rl && rl.remaining === 0) {
-            // Waiting here keeps the next call from being a guaranteed 429.
-            await sleep(Math.max(0, rl.reset * 1000 - Date.now()) + 250, this.opts.signal);
-          }
+          if (rl && rl.remaining === 0) this.resumeAt.set(endpoint, rl.reset * 1000 + 250);
           return res.data;
         } catch (err) {
           throw translateXError(err, what);

@@ -3,7 +3,8 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAzurite, type AzuriteHandle } from '../fakes/azurite';
 import type { FakeXPost } from '../fakes/xServer';
-import { PostSource } from '../../src/ingest/xPosts';
+import { POST_QUERY, PostSource } from '../../src/ingest/xPosts';
+import { createTwitterApi } from '../../src/x/xClient';
 import type { Store } from '../../src/store';
 import { ACCOUNT } from '../helpers/signIn';
 import { startPipeline, type Pipeline } from '../helpers/pipeline';
@@ -69,6 +70,37 @@ describe('faults while fetching from X', () => {
     expect(report!.body.status).toBe(0);
     expect(report!.body.itemMetadata).toHaveLength(150);
     expect(timelineCalls()).toBe(3); // the refused call, then two pages
+  });
+
+  test('when a page leaves no request in the rate-limit window, then the next page is asked for after the reset', async () => {
+    const reset = Math.ceil(Date.now() / 1000) + 2;
+    p.x.injectFaults(TIMELINE, [{ status: 200, body: await firstPage(true), headers: { 'x-rate-limit-limit': '900', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(reset) } }]);
+    const pagesAt: number[] = [];
+    const log = p.x.requests;
+    const push = log.push.bind(log);
+    log.push = (...r) => {
+      if (r.some((x) => TIMELINE.test(x.path))) pagesAt.push(Date.now());
+      return push(...r);
+    };
+    await p.requestTask('t-last-request', START, END);
+    await p.worker.drain();
+    expect(pagesAt).toHaveLength(2);
+    expect(pagesAt[1]).toBeGreaterThanOrEqual(reset * 1000);
+    expect(log.filter((r) => TIMELINE.test(r.path))[1]?.query['pagination_token']).toBeDefined();
+    const [report] = await p.events.waitForReports(1);
+    expect(report!.body.itemMetadata).toHaveLength(150);
+  });
+
+  test('when the last page leaves no request in the rate-limit window, then the task does not wait for the reset', async () => {
+    // The reset is beyond the test's timeout: waiting for it would fail the test.
+    const reset = Math.ceil(Date.now() / 1000) + 600;
+    p.x.injectFaults(TIMELINE, [{ status: 200, body: await firstPage(false), headers: { 'x-rate-limit-limit': '900', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(reset) } }]);
+    await p.requestTask('t-last-page', START, END);
+    await p.worker.drain();
+    const [report] = await p.events.waitForReports(1);
+    expect(report!.body).toMatchObject({ taskId: 't-last-page', status: 0 });
+    expect(report!.body.itemMetadata).toHaveLength(100);
+    expect(timelineCalls()).toBe(1);
   });
 
   test('when X answers 503 three times, then the retries succeed and the report is complete', async () => {
@@ -380,6 +412,17 @@ describe('attachments', () => {
 });
 
 /** The fake's own first page for the window, fetched as the worker would (signed), to replay it. */
+/** The window's first page as X sends it: with its real next_token, or as if it were the last one. */
+async function firstPage(withNext: boolean): Promise<unknown> {
+  const job = (await p.c.store.getJob('job-1'))!;
+  const s = await p.c.store.getSettings();
+  const client = createTwitterApi(p.x.url, { appKey: s.TwitterApiKey!, appSecret: s.TwitterApiSecretKey!, accessToken: job.accessToken!, accessSecret: job.accessSecret! });
+  const page = await client.v2.get<{ meta: { next_token?: string } }>(`users/${ACCOUNT.id}/tweets`, { ...POST_QUERY, max_results: '100', start_time: START, end_time: END });
+  if (!withNext) delete page.meta.next_token;
+  p.x.requests.length = 0; // this call is the test's, not the worker's
+  return page;
+}
+
 async function fetchFirstPage(): Promise<unknown> {
   const job = (await p.c.store.getJob('job-1'))!;
   const s = await p.c.store.getSettings();
