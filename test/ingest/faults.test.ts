@@ -233,6 +233,21 @@ describe('lease', () => {
     expect(await p.c.store.queueDepth()).toBe(1); // still queued, for whoever leases it next
   });
 
+  test("when the lease is lost, then the run stops without giving back counts or writing history, as the task is another worker's now", async () => {
+    await p.requestTask('t-taken', START, END);
+    await p.worker.drain();
+    // Its report did not get through, and the task is run again.
+    await p.c.store.recordTaskRun({ ...(await p.c.store.getTaskRun('job-1', 't-taken'))!, reported: false });
+    await p.requestTask('t-taken', START, END);
+    const reset = Math.ceil(Date.now() / 1000) + 4;
+    p.x.injectFaults(TIMELINE, [{ status: 429, headers: { 'x-rate-limit-limit': '900', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(reset) } }]);
+    const store = storeWith(p.c.store, { extendLease: () => Promise.resolve(false) });
+    expect(await p.newWorker({ store, visibilityMs: 1500 }).runOnce()).toBeUndefined();
+    expect(p.events.reports).toHaveLength(1);
+    expect(await p.c.store.dayTotals('2026-11-10')).toEqual([{ jobId: 'job-1', day: '2026-11-10', items: 150, refused: 0 }]);
+    expect(await p.c.store.getTaskRun('job-1', 't-taken')).toMatchObject({ status: 'running', reservedDays: ['2026-11-10'] });
+  });
+
   test('when one extension fails with enough of the lease left, then the run goes on and reports once', async () => {
     const reset = Math.ceil(Date.now() / 1000) + 3;
     p.x.injectFaults(TIMELINE, [{ status: 429, headers: { 'x-rate-limit-limit': '900', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(reset) } }]);
