@@ -70,7 +70,7 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
     // A run that stopped right after its report was accepted may not have finished its own
     // bookkeeping: finish it, and never report twice.
     if (previous.newestId) await store.advanceSinceId(task.jobId, previous.newestId);
-    await Spool.discard(deps.config.dataDir, task.jobId, task.taskId);
+    await Spool.discard(deps.config.dataDir, task.jobId, task.taskId, log);
     log.info('task was already reported; nothing to do');
     return previous;
   }
@@ -104,8 +104,8 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
   const spool = await Spool.create(deps.config.dataDir, task.jobId, task.taskId);
   try {
     const outcome = await collect(task, settings, deps, log, spool, run);
-    // A stopped run (shutdown, lease lost) records and reports nothing: the task is run again, and
-    // the counts it holds may be another worker's by now.
+    // A stopped run (shutdown, lease lost) records no outcome and reports nothing: the task is run
+    // again, and the counts it holds may be another worker's by now.
     deps.signal?.throwIfAborted();
     if (outcome.status !== ReportStatus.Success && run.reservedDays?.length) {
       // Nothing of a failed task is archived: its days' room goes back for the task that will be.
@@ -138,7 +138,7 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
     await store.recordTaskRun(run);
     if (outcome.newestId) await store.advanceSinceId(task.jobId, outcome.newestId);
   } finally {
-    await spool.remove();
+    await spool.remove(log);
   }
   log.info({ status: run.status, items: run.items, skipped: run.attachmentsSkipped, overCap: run.daysOverCap, ms: run.durationMs }, 'task reported');
   return run;
@@ -217,12 +217,15 @@ async function ingest(
     const fetchedAt = Date.now();
     log.info({ posts: [...counts.values()].reduce((a, b) => a + b, 0), days: counts.size, ms: fetchedAt - begun }, 'posts fetched and counted');
 
-    // The cap: a day whose total would exceed it gets none of its items uploaded.
+    // The cap: a day whose total would exceed it gets none of its items uploaded. Every day this
+    // run may come to hold is saved first, so a run that stops in between still knows them.
+    run.reservedDays = [...new Set([...(run.reservedDays ?? []), ...counts.keys()])].sort();
+    await store.recordTaskRun(run);
     const reservation = await store.reserveDays(task.jobId, task.taskId, counts, config.dailyItemCap);
     const allowed = new Set(reservation.accepted);
     // An earlier run of this task may hold days this one has no items on (a post deleted since,
-    // other DirtyEntities): their count goes back. Then the hold is saved before any upload.
-    const stale = (run.reservedDays ?? []).filter((d) => !allowed.has(d));
+    // other DirtyEntities): their count goes back. Then what it holds is saved before any upload.
+    const stale = run.reservedDays.filter((d) => !allowed.has(d));
     if (stale.length) await store.releaseDays(task.jobId, task.taskId, stale);
     run.reservedDays = reservation.accepted;
     await store.recordTaskRun(run);

@@ -3,6 +3,7 @@ import { startAzurite, type AzuriteHandle } from '../fakes/azurite';
 import type { FakeXPost } from '../fakes/xServer';
 import { ACCOUNT } from '../helpers/signIn';
 import { startPipeline, type Pipeline } from '../helpers/pipeline';
+import { storeWith } from '../helpers/storeWith';
 
 const CAP = 5;
 let seq = 0;
@@ -123,6 +124,34 @@ describe('daily item cap (DAILY_ITEM_CAP, per UTC day of SentTimeUtc, across the
     expect(reports[1]!.body).toEqual({ taskId: 't1', status: 2, itemMetadata: [] });
     expect(await p.c.store.dayTotals('2026-11-06')).toEqual([]);
     expect((await p.c.store.getTaskRun('job-1', 't1'))?.reservedDays).toEqual([]);
+  });
+
+  test('when a run stops right after counting, then a later failing run of the task still gives that count back', async () => {
+    p.x.addPosts(onDay('2026-11-04', 3));
+    await p.requestTask('t1', '2026-11-04T00:00:00Z', '2026-11-04T23:59:59Z');
+    let counted = false;
+    const store = storeWith(p.c.store, {
+      reserveDays: async (...args) => {
+        const r = await p.c.store.reserveDays(...args);
+        counted = true;
+        return r;
+      },
+      // From the moment it has counted, this run's store writes fail: it stops as a killed process would.
+      recordTaskRun: (run) => (counted ? Promise.reject(new Error('the process stops here')) : p.c.store.recordTaskRun(run)),
+    });
+    expect(await p.newWorker({ store, visibilityMs: 1000 }).runOnce()).toBeUndefined();
+    expect(await p.c.store.dayTotals('2026-11-04')).toEqual([{ jobId: 'job-1', day: '2026-11-04', items: 3, refused: 0 }]);
+
+    // The task is leased again once its lease runs out, and this time X refuses the tokens.
+    p.x.injectFaults(/\/tweets$/, [{ status: 401, body: { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' } }]);
+    const worker = p.newWorker({ visibilityMs: 1000 });
+    const deadline = Date.now() + 10_000;
+    // A lease expiring is a point in time, not an event: poll the queue until then.
+    while ((await p.c.store.queueDepth()) > 0 && Date.now() < deadline) {
+      if ((await worker.runOnce()) === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await p.events.waitForReports(1))[0]!.body).toEqual({ taskId: 't1', status: 2, itemMetadata: [] });
+    expect(await p.c.store.dayTotals('2026-11-04')).toEqual([]);
   });
 
   test('when a task is run again without items on a day it counted before, then that day gets its count back', async () => {

@@ -3,12 +3,12 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAzurite, type AzuriteHandle } from '../fakes/azurite';
 import type { FakeXPost } from '../fakes/xServer';
-import { POST_QUERY, PostSource } from '../../src/ingest/xPosts';
+import { POST_QUERY } from '../../src/ingest/xPosts';
 import { createTwitterApi } from '../../src/x/xClient';
-import type { Store } from '../../src/store';
 import { ACCOUNT } from '../helpers/signIn';
 import { startPipeline, type Pipeline } from '../helpers/pipeline';
 import { startRefusingProxy } from '../helpers/refusingProxy';
+import { storeWith } from '../helpers/storeWith';
 
 const START = '2026-11-10T00:00:00Z';
 const END = '2026-11-10T23:59:59Z';
@@ -39,17 +39,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await p.close();
 });
-
-/** The store with some of its methods replaced; the others still answer from it. */
-function storeWith(store: Store, replaced: Partial<Store>): Store {
-  return new Proxy(store, {
-    get(target, key) {
-      if (key in replaced) return replaced[key as keyof Store];
-      const v = Reflect.get(target, key) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
 
 const timelineCalls = () => p.x.requests.filter((r) => TIMELINE.test(r.path)).length;
 
@@ -127,8 +116,8 @@ describe('faults while fetching from X', () => {
 
   test('when a page fails halfway through the window, then nothing half-done is reported as success', async () => {
     // The first page answers (with a next_token), every later call fails.
-    const firstPage = await fetchFirstPage();
-    p.x.injectFaults(TIMELINE, [{ status: 200, body: firstPage }, ...Array.from({ length: 10 }, () => ({ status: 502 }))]);
+    const first = await firstPage(true);
+    p.x.injectFaults(TIMELINE, [{ status: 200, body: first }, ...Array.from({ length: 10 }, () => ({ status: 502 }))]);
     await p.requestTask('t-half', START, END);
     await p.worker.drain();
     const [report] = await p.events.waitForReports(1);
@@ -249,7 +238,7 @@ describe('lease', () => {
   });
 
   test('when one extension fails with enough of the lease left, then the run goes on and reports once', async () => {
-    const reset = Math.ceil(Date.now() / 1000) + 3;
+    const reset = Math.ceil(Date.now() / 1000) + 5;
     p.x.injectFaults(TIMELINE, [{ status: 429, headers: { 'x-rate-limit-limit': '900', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(reset) } }]);
     await p.requestTask('t-one-miss', START, END);
     const outcomes: string[] = [];
@@ -347,6 +336,9 @@ describe('local disk', () => {
     expect(report!.body).toEqual({ taskId: 't-disk', status: 1, itemMetadata: [] });
     expect((await p.c.store.getTaskRun('job-1', 't-disk'))?.error).toContain('cannot be written');
     expect(await p.blobs()).toEqual([]);
+    // The reported task leaves the queue, though its spool could not be removed either.
+    expect(await p.c.store.queueDepth()).toBe(0);
+    expect(p.worker.state().lastError).toBeNull();
   });
 });
 
@@ -426,7 +418,6 @@ describe('attachments', () => {
   });
 });
 
-/** The fake's own first page for the window, fetched as the worker would (signed), to replay it. */
 /** The window's first page as X sends it: with its real next_token, or as if it were the last one. */
 async function firstPage(withNext: boolean): Promise<unknown> {
   const job = (await p.c.store.getJob('job-1'))!;
@@ -436,19 +427,4 @@ async function firstPage(withNext: boolean): Promise<unknown> {
   if (!withNext) delete page.meta.next_token;
   p.x.requests.length = 0; // this call is the test's, not the worker's
   return page;
-}
-
-async function fetchFirstPage(): Promise<unknown> {
-  const job = (await p.c.store.getJob('job-1'))!;
-  const s = await p.c.store.getSettings();
-  const source = new PostSource({
-    baseUrl: p.x.url,
-    app: { appKey: s.TwitterApiKey!, appSecret: s.TwitterApiSecretKey! },
-    user: { accessToken: job.accessToken!, accessSecret: job.accessSecret! },
-    retry: { attempts: 1, baseMs: 1, maxMs: 1 },
-  });
-  for await (const page of source.timeline(ACCOUNT.id, new Date(START), new Date(END))) {
-    return { data: page.data, includes: page.includes, meta: { result_count: page.data.length, next_token: 'next-page-token' } };
-  }
-  return undefined;
 }
