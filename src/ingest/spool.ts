@@ -3,6 +3,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { TransientError } from '../errors';
+import type { Logger } from '../logger';
 import type { PostPage } from './xPosts';
 
 /** Appends lines to a file in 64 KiB writes (one write per line costs more than the line), waiting when the stream is full. */
@@ -90,9 +91,9 @@ export class Spool {
   }
 
   /** Removes what a run that stopped before cleaning up left of the task's spool. */
-  static async discard(dataDir: string, jobId: string, taskId: string): Promise<void> {
+  static async discard(dataDir: string, jobId: string, taskId: string, log: Logger): Promise<void> {
     const f = Spool.files(dataDir, jobId, taskId);
-    await Promise.all([rm(f.pages, { force: true }), rm(f.metadata, { force: true })]);
+    await removeFiles([f.pages, f.metadata], log);
   }
 
   writePage(page: PostPage): Promise<void> {
@@ -118,9 +119,20 @@ export class Spool {
     return { file: this.metadataOut.file, bytes: (await stat(this.metadataOut.file)).size };
   }
 
-  async remove(): Promise<void> {
+  async remove(log: Logger): Promise<void> {
     this.pagesOut.destroy();
     this.metadataOut.destroy();
-    await Promise.all([rm(this.pagesOut.file, { force: true }), rm(this.metadataOut.file, { force: true })]);
+    await removeFiles([this.pagesOut.file, this.metadataOut.file], log);
+  }
+}
+
+/**
+ * Working files are removed on a best-effort basis: one that cannot be (a directory in its place,
+ * a read-only disk) is logged, and must not keep a finished task from leaving the queue.
+ */
+async function removeFiles(files: string[], log: Logger): Promise<void> {
+  const results = await Promise.allSettled(files.map((file) => rm(file, { force: true })));
+  for (const [i, r] of results.entries()) {
+    if (r.status === 'rejected') log.warn({ file: files[i], err: (r.reason as Error)?.message }, 'a spool file could not be removed');
   }
 }
