@@ -62,17 +62,18 @@ export function createWorker(opts: WorkerOptions): Worker {
   let lastRunAt: string | null = null;
   let lastError: string | null = null;
 
-  async function runLease(lease: Lease, abort: AbortController): Promise<TaskRun | undefined> {
+  /** askedAt: when the lease was asked for, the earliest it can have begun. */
+  async function runLease(lease: Lease, abort: AbortController, askedAt: number): Promise<TaskRun | undefined> {
     const { jobId, taskId } = lease.task;
     const taskLog = log.child({ jobId, taskId, attempt: lease.dequeueCount });
     // Keep the lease while working; losing it means another worker has the task now. When the
     // store cannot be reached, the lease is only known to last until visibilityMs after the last
-    // call that kept it: once the next beat would come too late, this run stops, as another
-    // instance may take the task when it expires.
+    // call that took or kept it was made: once the next beat would come too late, this run stops,
+    // as another instance may take the task when it expires.
     const beatMs = Math.max(1000, Math.floor(visibilityMs / 3));
-    let keptAt = Date.now();
+    let keptAt = askedAt;
     const heartbeat = setInterval(() => {
-      const askedAt = Date.now();
+      const beatAt = Date.now();
       store.extendLease(lease, visibilityMs).then(
         (kept) => {
           if (!kept) {
@@ -80,7 +81,7 @@ export function createWorker(opts: WorkerOptions): Worker {
             abort.abort(new Error('lease lost'));
             return;
           }
-          keptAt = Math.max(keptAt, askedAt);
+          keptAt = Math.max(keptAt, beatAt);
         },
         (err: unknown) => {
           const leftMs = keptAt + visibilityMs - Date.now();
@@ -127,6 +128,7 @@ export function createWorker(opts: WorkerOptions): Worker {
   /** Leases one task and runs it: 'empty' when there was none. */
   async function leaseAndRun(): Promise<TaskRun | undefined | 'empty'> {
     if (stopping) return 'empty';
+    const askedAt = Date.now();
     leasing = (async () => {
       const taken = await store.leaseTask(visibilityMs);
       if (taken && stopping) {
@@ -143,7 +145,7 @@ export function createWorker(opts: WorkerOptions): Worker {
     }
     if (!lease) return 'empty';
     const abort = newAbort();
-    const promise = runLease(lease, abort);
+    const promise = runLease(lease, abort, askedAt);
     current = { promise, abort };
     try {
       return await promise;
