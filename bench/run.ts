@@ -5,14 +5,17 @@
  * or text alone; implies --only=ratio); --no-warmup (time
  * each worker's first task, in a cold process); --azurite-settle-ms=N (idle time of each fresh
  * Azurite before its run, default 20000); --azurite-rtt=5,20 (scenario 2's round trips to
- * Azurite, ms); --day-on=sink (scenario 3 on the sinks even with MariaDB installed); --profile
+ * Azurite, ms); --azurite-store=loki (scenarios 1 and 2 on Azurite's in-memory LokiJS store instead
+ * of MariaDB); --day-on=sink (scenario 3 on the sinks even with MariaDB installed); --profile
  * (worker under --cpu-prof, summarized at the end); for diagnosis: --live-heap (forced GC every
  * 5 s in the worker to show retained heap), --worker-max-old-space=MB.
  *
  * Every real part on loopback, as in test/helpers/pipeline.ts, except that the worker runs in
  * its own process (bench/workerProcess.ts, configured from env like the real app) so its peak
  * RSS is its own: this process holds the fakes (X, AAD over https, Event API) and the real HTTP
- * app that takes the POST; Azurite is a third process, started empty for every timed run.
+ * app that takes the POST; Azurite is a third process, started empty for every timed run. Where
+ * Debian's mariadb-server is installed, every Azurite keeps its blob metadata in an empty database
+ * of a private MariaDB (bench/mariadb.ts), as scenario 3's does; otherwise in LokiJS, and it says so.
  *   1. 5,000 text posts and 500 one-photo posts through the whole pipeline (POST → drain →
  *      blobs → report accepted), beside raw @azure/storage-blob uploads of the same blobs at the
  *      same concurrency (16). Target: pipeline ÷ raw ≥ 0.8.
@@ -49,7 +52,7 @@ import { AAD_APP, ACCOUNT, ACCOUNT_TOKENS, addDay, addPhotoDay, SIX_SETTINGS, X_
 import { startBlobSink, type BlobSink } from './blobSink';
 import { startEventSink, type EventSink } from './eventSink';
 import { startLatencyProxy } from './latencyProxy';
-import { mariaDbBinaries, mariaDbBlobCount, startMariaDb } from './mariadb';
+import { mariaDbBinaries, mariaDbBlobCount, startMariaDb, type MariaDb } from './mariadb';
 import { procCpuMs, summarizeCpuProfile } from './profile';
 import type { ChildMessage, ChildRole, ParentMessage } from './protocol';
 
@@ -88,6 +91,14 @@ const TRIALS = { text: Math.max(1, Number(argValue('trials') ?? 3)), photo: Math
 const AZURITE_SETTLE_MS = Number(argValue('azurite-settle-ms') ?? 20_000);
 /** --day-on=sink: scenario 3 on the blob sink even where MariaDB is installed. */
 const DAY_ON = argValue('day-on');
+/**
+ * --azurite-store=loki: scenarios 1 and 2 on Azurite's default in-memory LokiJS metadata store
+ * instead of SQL. LokiJS finds a blob by scanning every blob stored before it, three passes per
+ * Put (two thirds of Azurite's CPU per Put at 5,000 blobs), and how fast that scan runs changes
+ * from one fresh Azurite to the next by up to 2×: single text trials ranged 0.42–1.26 on it.
+ */
+const AZURITE_STORE = argValue('azurite-store') ?? 'sql';
+if (AZURITE_STORE !== 'sql' && AZURITE_STORE !== 'loki') throw new Error(`--azurite-store: ${AZURITE_STORE} (sql, loki)`);
 /** --no-warmup: time each worker's first task, in a cold process. */
 const WARMUP = !args.includes('--no-warmup');
 
@@ -241,14 +252,45 @@ function sinkStorage(sink: BlobSink): Storage {
  * back (about a minute for 5,000 text blobs, seconds for 500 photos), the pipeline's is hit within seconds.
  */
 async function withAzurite<T>(fn: (azurite: AzuriteHandle) => Promise<T>): Promise<T> {
-  const azurite = await startAzurite();
-  await new Promise((resolve) => setTimeout(resolve, AZURITE_SETTLE_MS));
+  const db = await runsDb.get();
+  const database = db ? `azurite_run_${++runsDb.count}` : undefined;
+  if (db && db.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`) === undefined) throw new Error(`MariaDB: could not create ${database}`);
+  const azurite = await startAzurite(db ? { sqlUri: db.uri(database!), startTimeoutMs: 60_000 } : {});
   try {
+    await new Promise((resolve) => setTimeout(resolve, AZURITE_SETTLE_MS));
     return await fn(azurite);
   } finally {
     await azurite.close();
+    if (db) db.query(`DROP DATABASE \`${database}\``);
   }
 }
+
+/**
+ * The MariaDB server behind scenarios 1 and 2's Azurites (one empty database for each), started
+ * at the first of them; undefined where they run on LokiJS (--azurite-store=loki, or MariaDB not
+ * installed: then `note` says why). Each Put is then an indexed lookup, as in real Blob Storage,
+ * and both sides of a comparison find Azurite in the same state.
+ */
+const runsDb = {
+  started: undefined as Promise<MariaDb | undefined> | undefined,
+  count: 0,
+  note: undefined as string | undefined,
+  get(): Promise<MariaDb | undefined> {
+    return (this.started ??= (async () => {
+      const bins = AZURITE_STORE === 'loki' ? 'not asked for (--azurite-store=loki)' : mariaDbBinaries();
+      if (typeof bins === 'string') {
+        this.note = `Scenarios 1 and 2 ran on Azurite's LokiJS store: MariaDB was ${bins}.`;
+        return undefined;
+      }
+      return startMariaDb([]);
+    })());
+  },
+  async close(): Promise<void> {
+    const db = await this.started;
+    this.started = undefined;
+    await db?.close();
+  },
+};
 
 interface PipelineResult {
   name: string;
@@ -496,6 +538,7 @@ async function main(): Promise<void> {
     cleanup.push(() => eventSink.close());
     const blobSink = await startBlobSink();
     cleanup.push(() => blobSink.close());
+    cleanup.push(() => runsDb.close());
     const caFile = join(tmp, 'fake-aad-ca.pem');
     writeFileSync(caFile, aad.caPem);
 
@@ -579,8 +622,8 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     const rate = (r: { items: number; seconds: number } | { count: number; seconds: number }): number => ('items' in r ? r.items : r.count) / r.seconds;
 
-    // Scenario 1's runs, TRIALS of each: Azurite's CPU per Put varies by up to 2× between fresh
-    // instances for the same requests (see README, Performance), so one run of each side proves little.
+    // Scenario 1's runs, TRIALS of each: the cost of a Put moves between runs (by up to 2× between
+    // fresh Azurites on LokiJS; see README, Performance), so one run of each side proves little.
     // Text and photo trials alternate, and which kind goes first alternates too (text, photo; photo,
     // text; …): the cost of an item moves from minute to minute here, and neither kind should
     // always run after the other.
@@ -679,6 +722,8 @@ async function main(): Promise<void> {
     // 3: the day, end to end on Azurite with its blob metadata in MariaDB (bench/mariadb.ts: on its
     // default LokiJS store it would take hours), or on the blob sink where MariaDB is not installed
     // or --day-on=sink. The report goes to bench/eventSink.ts: the fake Event API refuses 24 MB.
+    // Scenarios 1 and 2 are over: their MariaDB goes before the day starts one of its own.
+    await runsDb.close();
     let dayRun: PipelineResult | undefined;
     let dayNote: string | undefined;
     if (day) {
@@ -779,6 +824,13 @@ async function main(): Promise<void> {
             }),
           ),
         ),
+      );
+    }
+    if (!ONLY_DAY) {
+      out(
+        runsDb.note
+          ? `\n${runsDb.note}`
+          : `\nScenarios 1 and 2: every Azurite kept its blob metadata in an empty database of a private MariaDB (AZURITE_DB) and its blobs on disk; its CPU column includes neither MariaDB's CPU nor the disk's.`,
       );
     }
     if (dayNote) out(`\n${dayNote}`);
