@@ -247,7 +247,7 @@ function sinkStorage(sink: BlobSink): Storage {
  * Runs fn against an Azurite started for it alone: Azurite slows as it fills (see bench/blobSink.ts),
  * so every timed run starts it empty. It is then left idle for AZURITE_SETTLE_MS first: a fresh
  * Azurite does about 0.2 s of work of its own between 5 and 20 s after it starts, and only after
- * that are its Puts at their usual cost, about 2.5 ms each instead of 4–5 ms (bench/settle.ts).
+ * that are its Puts at their usual cost, about 2.5 ms each instead of 4–5 ms on LokiJS (bench/settle.ts).
  * Without the wait the comparison tilts: the raw baseline's Azurite idles while its blobs are read
  * back (about a minute for 5,000 text blobs, seconds for 500 photos), the pipeline's is hit within seconds.
  */
