@@ -95,7 +95,7 @@ const DAY_ON = argValue('day-on');
  * --azurite-store=loki: scenarios 1 and 2 on Azurite's default in-memory LokiJS metadata store
  * instead of SQL. LokiJS finds a blob by scanning every blob stored before it, three passes per
  * Put (60–75% of Azurite's CPU per Put at 5,000 blobs), and how fast that scan runs changes
- * from one fresh Azurite to the next (by about 1.7×): single text trials ranged 0.42–1.26 on it.
+ * from one fresh Azurite to the next (by about 1.7×): single trials ranged about 0.55–0.95 on it.
  */
 const AZURITE_STORE = argValue('azurite-store') ?? 'sql';
 if (AZURITE_STORE !== 'sql' && AZURITE_STORE !== 'loki') throw new Error(`--azurite-store: ${AZURITE_STORE} (sql, loki)`);
