@@ -9,6 +9,7 @@ import { SignInService } from '../setup/signIn';
 import type { Store } from '../store/types';
 import { XGateway } from '../x/xClient';
 import { Authenticator, remoteJwks, requireAuth } from './auth';
+import { clientAddress } from './clientAddress';
 import { errorHandler, notFoundHandler } from './errorHandler';
 import { configurationRoutes } from './routes/configuration';
 import { connectorSetupRoutes } from './routes/connectorSetup';
@@ -116,6 +117,7 @@ export function createApp(opts: AppOptions): Express {
       windowMs: 15 * 60 * 1000,
       limit: opts.authFailureLimit ?? 20,
       skipSuccessfulRequests: true,
+      keyGenerator: clientAddress,
       requestWasSuccessful: (_req, res) => res.statusCode !== 401,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
