@@ -8,7 +8,7 @@ import type { Logger } from '../logger';
 import { SignInService } from '../setup/signIn';
 import type { Store } from '../store/types';
 import { XGateway } from '../x/xClient';
-import { Authenticator, remoteJwks, requireAuth } from './auth';
+import { Authenticator, deferBodyErrors, remoteJwks, requireAuth } from './auth';
 import { clientAddress } from './clientAddress';
 import { errorHandler, notFoundHandler } from './errorHandler';
 import { configurationRoutes } from './routes/configuration';
@@ -106,7 +106,7 @@ export function createApp(opts: AppOptions): Express {
     }),
   );
   app.use('/public', express.static(join(assetRoot(), 'public'), { maxAge: '1h', index: false }));
-  app.use(express.json({ limit: '1mb', strict: true }));
+  app.use(deferBodyErrors(express.json({ limit: '1mb', strict: true })));
 
   app.use(healthRoutes(ctx));
   app.use(pageRoutes(ctx));

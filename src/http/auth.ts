@@ -56,7 +56,8 @@ export class Authenticator {
   private basic(param: string): Principal {
     const creds = parseBasic(param);
     // Compare both parts even when the first differs, so timing does not tell which was wrong.
-    const tenantOk = safeEqual(creds?.user ?? '', this.opts.tenantId);
+    // A tenant id is a GUID: its case carries no meaning.
+    const tenantOk = safeEqual((creds?.user ?? '').toLowerCase(), this.opts.tenantId.toLowerCase());
     const secretOk = safeEqual(creds?.secret ?? '', this.opts.apiSecretKey);
     if (!creds || !tenantOk || !secretOk) throw new UnauthorizedError('Wrong tenant id or APISecretKey');
     return { kind: 'basic' };
@@ -90,12 +91,28 @@ export class Authenticator {
   }
 }
 
+const BODY_ERROR = 'bodyError';
+
+/**
+ * Runs a body parser but keeps its error (malformed JSON, too large) for requireAuth to raise
+ * once the caller is authenticated: a caller without credentials learns nothing of how its body
+ * was read and gets the 401 first.
+ */
+export function deferBodyErrors(parser: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    parser(req, res, (err?: unknown) => {
+      if (err) res.locals[BODY_ERROR] = err;
+      next();
+    });
+  };
+}
+
 export function requireAuth(auth: Authenticator): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     auth.authenticate(req.get('authorization')).then(
       (principal) => {
         res.locals['principal'] = principal;
-        next();
+        next(res.locals[BODY_ERROR]);
       },
       (err: unknown) => next(err),
     );

@@ -111,6 +111,10 @@ const cases: Case[] = [
   ['SavePage: missing jobId', () => post('/api/ConnectorSetup/SavePage').send({ Id: '1', Name: 'n' }), 400],
   ['SavePage: Id a number', () => post('/api/ConnectorSetup/SavePage?jobId=job-1').send({ Id: 1, Name: 'n' }), 400],
   ['SavePage: malformed JSON', () => raw('/api/ConnectorSetup/SavePage?jobId=job-1', '{'), 400],
+  // Credentials are checked before the body is: without them, malformed JSON is a 401.
+  ['download: malformed JSON without credentials', () => request(c.url).post('/data/OnDownloadRequest').set('Content-Type', 'application/json').send('{"JobId": '), 401],
+  ['config: malformed JSON with a wrong secret', () => request(c.url).post('/api/Configuration').set('Authorization', basicAuth(undefined, 'wrong-secret')).set('Content-Type', 'application/json').send('{'), 401],
+  ['config: 2 MB body without credentials', () => request(c.url).post('/api/Configuration').set('Content-Type', 'application/json').send(JSON.stringify({ TwitterApiKeyValue: 'x'.repeat(2 * 1024 * 1024) })), 401],
   ['StoreToken: empty object', () => post('/api/ConnectorSetup/StoreToken').send({}), 400],
   ['StoreToken: bad access code', () => post('/api/ConnectorSetup/StoreToken').send({ temporaryAccessCode: 'x', redirectUrl: `${c.url}/Views/TwitterOAuth`, jobId: 'job-1' }), 400],
   ['OAuthUrl: no jobId', () => get('/api/ConnectorSetup/OAuthUrl?redirectUrl=x'), 400],
