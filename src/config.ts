@@ -1,3 +1,4 @@
+import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 import { parseHostList, type HostPattern } from './hosts';
 
@@ -27,7 +28,14 @@ const hostList = z.string().transform((value, ctx) => {
 export const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: intFromEnv(0, 65535).default(3000),
-  TENANT_ID: z.string().trim().min(1).optional(),
+  // Microsoft's tenant id: Bearer tokens carry it as `tid`, so a domain name would fail every one of them.
+  TENANT_ID: z
+    .string()
+    .trim()
+    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'TENANT_ID must be the Microsoft 365 tenant id, a GUID such as 9188040d-6c67-4c5b-b112-36a304b66dad')
+    // Tokens write it in lower case; so does every comparison with it.
+    .transform((v) => v.toLowerCase())
+    .optional(),
   API_SECRET_KEY: z.string().min(8, 'API_SECRET_KEY must be at least 8 characters').optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   STORAGE_CONNECTION_STRING: z.string().trim().min(1).optional(),
@@ -41,7 +49,11 @@ export const envSchema = z.object({
   ),
   ALLOWED_MEDIA_HOSTS: hostList.default(parseHostList('pbs.twimg.com,video.twimg.com,ton.twimg.com')),
   DAILY_ITEM_CAP: intFromEnv(1, 10_000_000).default(200_000),
-  INGEST_CRON: z.string().trim().min(1).default('*/5 * * * * *'),
+  INGEST_CRON: z
+    .string()
+    .trim()
+    .refine((v) => validCron(v), { message: 'INGEST_CRON must be a cron pattern of 5 or 6 fields, e.g. */5 * * * * * (every 5 seconds)' })
+    .default('*/5 * * * * *'),
   MAX_ATTACHMENT_MB: z.coerce.number().positive().max(1024).default(10),
   TASK_VISIBILITY_SECONDS: intFromEnv(2, 12 * 3600).default(300),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

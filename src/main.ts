@@ -1,7 +1,7 @@
 import './instrument';
 import type { Server } from 'node:http';
 import { ConfigError } from './config';
-import { loadConfig } from './credentials';
+import { credentialsNotice, loadConfig } from './credentials';
 import { createApp } from './http/app';
 import { createWorker } from './ingest/worker';
 import { createLogger } from './logger';
@@ -13,19 +13,15 @@ type Mode = 'all' | 'web' | 'worker';
 const closers: { name: string; close: () => Promise<void> }[] = [];
 
 async function main(mode: Mode): Promise<void> {
-  const { config, generatedCredentialsFile } = loadConfig(process.env);
+  const resolved = loadConfig(process.env);
+  const { config } = resolved;
   const logger = createLogger(config.logLevel);
   const store = await openStore(config);
   closers.push({ name: 'store', close: () => store.close() });
 
-  if (generatedCredentialsFile) {
-    // Printed on purpose (SPEC: generated once and shown at start), outside the structured log.
-    process.stdout.write(
-      `\nNo TENANT_ID / API_SECRET_KEY set: using the ones kept in ${generatedCredentialsFile}\n` +
-        `  Tenant Id:    ${config.tenantId}\n  APISecretKey: ${config.apiSecretKey}\n` +
-        `Sign in on the Configure page with these. Set both variables to choose your own (required with NODE_ENV=production).\n\n`,
-    );
-  }
+  // Printed on purpose (SPEC: generated once and shown at start), outside the structured log.
+  const notice = credentialsNotice(resolved);
+  if (notice) process.stdout.write(notice);
 
   if (mode === 'all' || mode === 'worker') {
     const worker = createWorker({ config, logger, store });

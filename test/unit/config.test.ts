@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, parseEnv } from '../../src/config';
-import { loadConfig } from '../../src/credentials';
+import { credentialsNotice, loadConfig } from '../../src/credentials';
 import { hostAllowed, parseHostList, refuseUrl } from '../../src/hosts';
 import { SecretBox, SecretBoxError } from '../../src/crypto/secretBox';
 import { mask } from '../../src/setup/settings';
@@ -36,13 +36,24 @@ describe('configuration schema', () => {
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['MAX_ATTACHMENT_MB', { MAX_ATTACHMENT_MB: '-1' }],
     ['API_SECRET_KEY', { API_SECRET_KEY: 'short' }],
+    ['INGEST_CRON', { INGEST_CRON: 'every five seconds' }],
+    ['INGEST_CRON', { INGEST_CRON: '61 * * * *' }],
+    ['INGEST_CRON', { INGEST_CRON: '* * * * * * *' }],
+    ['TENANT_ID', { TENANT_ID: 'contoso.onmicrosoft.com' }],
+    ['TENANT_ID', { TENANT_ID: '9188040d-6c67-4c5b-b112-36a304b66da' }],
   ])('when %s is wrong, then start-up stops with a message naming it', (name, env) => {
     expect(() => parseEnv(env)).toThrow(ConfigError);
     expect(() => parseEnv(env)).toThrow(name);
   });
 
   test('when NODE_ENV=production, then TENANT_ID and API_SECRET_KEY are required', () => {
-    expect(() => parseEnv({ NODE_ENV: 'production', TENANT_ID: 't' })).toThrow(/API_SECRET_KEY: required when NODE_ENV=production/);
+    expect(() => parseEnv({ NODE_ENV: 'production', TENANT_ID: '9188040d-6c67-4c5b-b112-36a304b66dad' })).toThrow(/API_SECRET_KEY: required when NODE_ENV=production/);
+  });
+
+  test('when INGEST_CRON and TENANT_ID are well formed, then they are taken as given', () => {
+    const c = parseEnv({ INGEST_CRON: '0 */10 * * * *', TENANT_ID: ' 9188040D-6C67-4C5B-B112-36A304B66DAD ' });
+    expect(c.ingestCron).toBe('0 */10 * * * *');
+    expect(c.tenantId).toBe('9188040d-6c67-4c5b-b112-36a304b66dad');
   });
 
   test('when credentials are missing outside production, then they are generated once, kept (0600) and reused', () => {
@@ -53,7 +64,12 @@ describe('configuration schema', () => {
     expect(existsSync(file)).toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(first.config.apiSecretKey.length).toBeGreaterThanOrEqual(24);
+    expect(credentialsNotice(first)).toContain(`generated them and kept them in ${file}`);
+    expect(credentialsNotice(first)).not.toContain('using the ones kept');
     const second = loadConfig({ DATA_DIR: dir });
+    expect(credentialsNotice(second)).toContain(`using the ones kept in ${file}`);
+    expect(credentialsNotice(second)).not.toContain('generated');
+    expect(credentialsNotice(second)?.match(/Tenant Id:/g)).toHaveLength(1);
     expect(second.config.tenantId).toBe(first.config.tenantId);
     expect(second.config.apiSecretKey).toBe(first.config.apiSecretKey);
     expect(JSON.parse(readFileSync(file, 'utf8')).tenantId).toBe(first.config.tenantId);
@@ -61,8 +77,9 @@ describe('configuration schema', () => {
 
   test('when credentials are set, then nothing is generated', () => {
     const dir = tempDir();
-    const r = loadConfig({ DATA_DIR: dir, TENANT_ID: 'tenant', API_SECRET_KEY: 'long-enough-secret' });
+    const r = loadConfig({ DATA_DIR: dir, TENANT_ID: '9188040d-6c67-4c5b-b112-36a304b66dad', API_SECRET_KEY: 'long-enough-secret' });
     expect(r.generatedCredentialsFile).toBeUndefined();
+    expect(credentialsNotice(r)).toBeUndefined();
     expect(existsSync(join(dir, 'credentials.json'))).toBe(false);
   });
 });
