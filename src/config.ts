@@ -55,7 +55,8 @@ export const envSchema = z.object({
     .refine((v) => validCron(v), { message: 'INGEST_CRON must be a cron pattern of 5 or 6 fields, e.g. */5 * * * * * (every 5 seconds)' })
     .default('*/5 * * * * *'),
   MAX_ATTACHMENT_MB: z.coerce.number().positive().max(1024).default(10),
-  TASK_VISIBILITY_SECONDS: intFromEnv(2, 12 * 3600).default(300),
+  // Default per store (see parseEnv): 300 s embedded, 45 s on Azure queues.
+  TASK_VISIBILITY_SECONDS: intFromEnv(2, 12 * 3600).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -79,6 +80,16 @@ export interface Config {
   /** How long a leased task stays hidden; a crashed worker's task is retried after it. */
   taskVisibilityMs: number;
   logLevel: string;
+}
+
+/**
+ * How long a leased task stays hidden unless TASK_VISIBILITY_SECONDS says otherwise. The embedded
+ * store records who holds a lease, so a restarted worker takes back a dead process's task at once
+ * and the lease can be long. An Azure queue message names no holder: a dead instance's task comes
+ * back only when its visibility runs out, so that is kept under a minute (renewed every third).
+ */
+export function defaultVisibilitySeconds(storageConnectionString: string | undefined): number {
+  return storageConnectionString ? 45 : 300;
 }
 
 export class ConfigError extends Error {
@@ -127,7 +138,7 @@ export function parseEnv(env: Env): Omit<Config, 'tenantId' | 'apiSecretKey'> & 
     dailyItemCap: e.DAILY_ITEM_CAP,
     ingestCron: e.INGEST_CRON,
     maxAttachmentBytes: Math.floor(e.MAX_ATTACHMENT_MB * 1024 * 1024),
-    taskVisibilityMs: e.TASK_VISIBILITY_SECONDS * 1000,
+    taskVisibilityMs: (e.TASK_VISIBILITY_SECONDS ?? defaultVisibilitySeconds(e.STORAGE_CONNECTION_STRING)) * 1000,
     logLevel: e.LOG_LEVEL,
   };
 }

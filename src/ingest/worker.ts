@@ -165,14 +165,26 @@ export function createWorker(opts: WorkerOptions): Worker {
     return ran;
   }
 
+  /** Tasks a dead process of this host still holds go back to the queue before the first run. */
+  async function recoverDeadLeases(): Promise<void> {
+    try {
+      const released = await store.releaseDeadLeases();
+      for (const t of released) log.warn(t, 'task held by a process that is gone; returned to the queue');
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not look for leases of dead processes; they run out on their own');
+    }
+  }
+
   return {
     runOnce,
     drain,
     start() {
+      const recovered = recoverDeadLeases();
       schedule = cron.schedule(
         config.ingestCron,
         async () => {
           try {
+            await recovered;
             await drain();
           } catch (err) {
             lastError = (err as Error).message;

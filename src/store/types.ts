@@ -147,6 +147,12 @@ export interface Store {
   completeTask(lease: Lease): Promise<void>;
   /** Gives the task back to the queue at once (shutdown). */
   releaseTask(lease: Lease): Promise<void>;
+  /**
+   * Gives back at once the leases whose holder is known to be dead (a process of this host that
+   * is gone), so that a restarted worker need not wait out their visibility; returns those tasks.
+   * Where a lease names no holder (Azure queues), nothing: such leases run out on their own.
+   */
+  releaseDeadLeases(): Promise<{ jobId: string; taskId: string }[]>;
   queueDepth(): Promise<number>;
 
   /**

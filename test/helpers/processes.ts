@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -82,4 +83,11 @@ export async function spawnConnector(mode: 'all' | 'web' | 'worker', env: Record
     proc.url = `http://127.0.0.1:${line['port'] as number}`;
   }
   return proc;
+}
+
+/** Seconds from a worker's death (or restart) to the report, kept in test-artifacts/ for the closing note. */
+export function recordRecovery(store: string, seconds: number): void {
+  mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
+  writeFileSync(join(ROOT, 'test-artifacts', `recovery-${store}.json`), JSON.stringify({ store, seconds }));
+  process.stdout.write(`crash recovery (${store}): report ${seconds.toFixed(1)} s after the restart\n`);
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FakeXPost } from '../fakes/xServer';
 import { API_SECRET_KEY, TENANT_ID } from '../helpers/connector';
 import { startPipeline, type Pipeline } from '../helpers/pipeline';
-import { spawnConnector } from '../helpers/processes';
+import { recordRecovery, spawnConnector } from '../helpers/processes';
 import { ACCOUNT } from '../helpers/signIn';
 
 const N = 250;
@@ -32,7 +32,7 @@ function workerEnv(): Record<string, string> {
     ALLOWED_BLOB_HOSTS: new URL(p.azurite.blobUrl).host,
     ALLOWED_MEDIA_HOSTS: new URL(p.x.url).host,
     INGEST_CRON: '* * * * * *',
-    TASK_VISIBILITY_SECONDS: '2',
+    // TASK_VISIBILITY_SECONDS is left at its default (300 s): the restart must not wait it out.
     // msal in the child trusts the fake authority's self-signed certificate this way.
     NODE_EXTRA_CA_CERTS: caFile,
   };
@@ -71,9 +71,15 @@ test('when a worker process is killed (SIGKILL) mid-task and another starts, the
   expect(p.events.reports).toHaveLength(0);
   expect((await p.c.store.getJob('job-1'))?.sinceId).toBeNull();
 
+  const restartedAt = Date.now();
   const second = await spawnConnector('worker', workerEnv());
   try {
+    // Within 60 s of the restart, with the default visibility: the dead worker's lease is handed back at once.
     const [report] = await p.events.waitForReports(1, 60_000);
+    const seconds = (Date.now() - restartedAt) / 1000;
+    expect(seconds).toBeLessThan(60);
+    recordRecovery('sqlite', seconds);
+    await second.waitForLog((l) => l['msg'] === 'task held by a process that is gone; returned to the queue' && l['taskId'] === 't-crash');
     expect(report!.body.status).toBe(0);
     const ids = report!.body.itemMetadata.map((m) => m.id);
     expect(new Set(ids).size).toBe(N);

@@ -50,6 +50,12 @@ describe('configuration schema', () => {
     expect(() => parseEnv({ NODE_ENV: 'production', TENANT_ID: '9188040d-6c67-4c5b-b112-36a304b66dad' })).toThrow(/API_SECRET_KEY: required when NODE_ENV=production/);
   });
 
+  test('when TASK_VISIBILITY_SECONDS is not set, then a lease lasts 300 s with the embedded store and 45 s on Azure queues', () => {
+    expect(parseEnv({}).taskVisibilityMs).toBe(300_000);
+    expect(parseEnv({ STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' }).taskVisibilityMs).toBe(45_000);
+    expect(parseEnv({ STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true', TASK_VISIBILITY_SECONDS: '120' }).taskVisibilityMs).toBe(120_000);
+  });
+
   test('when INGEST_CRON and TENANT_ID are well formed, then they are taken as given', () => {
     const c = parseEnv({ INGEST_CRON: '0 */10 * * * *', TENANT_ID: ' 9188040D-6C67-4C5B-B112-36A304B66DAD ' });
     expect(c.ingestCron).toBe('0 */10 * * * *');

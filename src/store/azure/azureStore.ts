@@ -176,6 +176,10 @@ export class AzureStore implements Store {
   releaseTask(lease: Lease): Promise<void> {
     return this.call('releaseTask', () => this.queue.release(lease));
   }
+  /** A queue message names no holder: a dead instance's lease runs out after its (short) visibility. */
+  async releaseDeadLeases(): Promise<{ jobId: string; taskId: string }[]> {
+    return [];
+  }
   queueDepth(): Promise<number> {
     return this.call('queueDepth', () => this.queue.depth());
   }

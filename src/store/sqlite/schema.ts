@@ -59,4 +59,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX task_runs_updated ON task_runs (updated_at);
   `,
+  // Who holds a lease (host, pid, process start time): a restarted worker hands back the leases
+  // of dead processes at once instead of waiting out their visibility.
+  `
+  ALTER TABLE tasks ADD COLUMN lease_holder TEXT;
+  `,
 ];

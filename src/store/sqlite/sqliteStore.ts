@@ -18,6 +18,7 @@ import {
   type TaskRun,
 } from '../types';
 import { compareIds, purposes, tokenKey } from '../shared';
+import { holderAlive, parseHolder, thisProcess } from '../leaseHolder';
 import { MIGRATIONS } from './schema';
 
 interface JobRow {
@@ -246,11 +247,11 @@ export class SqliteStore implements Store {
     const leaseId = randomUUID();
     const row = this.db
       .prepare(
-        `UPDATE tasks SET visible_at = ?, lease_id = ?, dequeue_count = dequeue_count + 1
+        `UPDATE tasks SET visible_at = ?, lease_id = ?, lease_holder = ?, dequeue_count = dequeue_count + 1
          WHERE id = (SELECT id FROM tasks WHERE visible_at <= ? ORDER BY id LIMIT 1)
          RETURNING job_id, task_id, payload, dequeue_count`,
       )
-      .get(nowMs + visibilityMs, leaseId, nowMs) as
+      .get(nowMs + visibilityMs, leaseId, JSON.stringify(thisProcess()), nowMs) as
       | { job_id: string; task_id: string; payload: string; dequeue_count: number }
       | undefined;
     if (!row) return undefined;
@@ -272,8 +273,23 @@ export class SqliteStore implements Store {
 
   async releaseTask(lease: Lease): Promise<void> {
     this.db
-      .prepare('UPDATE tasks SET visible_at = 0, lease_id = NULL WHERE job_id = ? AND task_id = ? AND lease_id = ?')
+      .prepare('UPDATE tasks SET visible_at = 0, lease_id = NULL, lease_holder = NULL WHERE job_id = ? AND task_id = ? AND lease_id = ?')
       .run(lease.task.jobId, lease.task.taskId, lease.leaseId);
+  }
+
+  async releaseDeadLeases(): Promise<{ jobId: string; taskId: string }[]> {
+    const held = this.db
+      .prepare('SELECT id, job_id, task_id, lease_id, lease_holder FROM tasks WHERE lease_id IS NOT NULL AND visible_at > ?')
+      .all(this.now().getTime()) as { id: number; job_id: string; task_id: string; lease_id: string; lease_holder: string | null }[];
+    const release = this.db.prepare('UPDATE tasks SET visible_at = 0, lease_id = NULL, lease_holder = NULL WHERE id = ? AND lease_id = ?');
+    const released: { jobId: string; taskId: string }[] = [];
+    for (const row of held) {
+      const holder = parseHolder(row.lease_holder);
+      // A lease without a holder was taken before holders were recorded: it runs out on its own.
+      if (!holder || holderAlive(holder)) continue;
+      if (release.run(row.id, row.lease_id).changes > 0) released.push({ jobId: row.job_id, taskId: row.task_id });
+    }
+    return released;
   }
 
   async queueDepth(): Promise<number> {
