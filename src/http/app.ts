@@ -8,6 +8,7 @@ import type { Logger } from '../logger';
 import { SignInService } from '../setup/signIn';
 import type { Store } from '../store/types';
 import { XGateway } from '../x/xClient';
+import type { AppContext } from './context';
 import { Authenticator, deferBodyErrors, remoteJwks, requireAuth } from './auth';
 import { clientAddress } from './clientAddress';
 import { errorHandler, notFoundHandler } from './errorHandler';
@@ -33,13 +34,6 @@ export interface AppOptions {
   statusExtras?: Record<string, unknown>;
 }
 
-export interface AppContext {
-  config: Config;
-  store: Store;
-  clock: () => Date;
-  signIn: SignInService;
-  requireAuth: express.RequestHandler;
-}
 
 const ROOT = join(__dirname, '..', '..', '..');
 /** Views and public assets live at the repository root; compiled code runs from dist/src. */

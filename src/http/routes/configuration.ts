@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { maskedSettings, missingSettings, settingsPatch } from '../../setup/settings';
-import type { AppContext } from '../app';
+import type { AppContext } from '../context';
 import { objectBody } from '../validation';
 
 export function configurationRoutes(ctx: AppContext): Router {

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { InvalidInputError } from '../../errors';
-import type { AppContext } from '../app';
+import type { AppContext } from '../context';
 import { firstIssue, objectBody, queryParam, requiredId, requiredQuery } from '../validation';
 
 export const CALLBACK_PATH = '/Views/TwitterOAuth';

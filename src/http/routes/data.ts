@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { NotFoundError } from '../../errors';
 import { parseScheduleTaskRequest } from '../../ingest/taskRequest';
-import type { AppContext } from '../app';
+import type { AppContext } from '../context';
 import { objectBody } from '../validation';
 
 export function dataRoutes(ctx: AppContext): Router {

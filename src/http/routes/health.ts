@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { AppContext } from '../app';
+import type { AppContext } from '../context';
 
 export function healthRoutes(ctx: AppContext): Router {
   const router = Router();

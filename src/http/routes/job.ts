@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { InvalidInputError, NotFoundError } from '../../errors';
-import type { AppContext } from '../app';
+import type { AppContext } from '../context';
 import { requiredId, requiredQuery } from '../validation';
 
 const REMEDIATION_TYPES = ['relogin', 'unknown'];

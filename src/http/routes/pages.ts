@@ -2,7 +2,7 @@ import { Router, type Response } from 'express';
 import { AppError, InvalidInputError, PermanentError } from '../../errors';
 import { SETTING_FIELDS } from '../../setup/settings';
 import { SignInExpiredError, SignInUnknownError } from '../../setup/signIn';
-import type { AppContext } from '../app';
+import type { AppContext } from '../context';
 import { queryParam } from '../validation';
 
 type Outcome = 'success' | 'denied' | 'expired' | 'used' | 'refused' | 'unavailable' | 'invalid';

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { gatherStatus } from '../../status/gather';
 import { XReachability } from '../../status/xReachability';
 import { XGateway } from '../../x/xClient';
-import type { AppContext } from '../app';
+import type { AppContext } from '../context';
 
 /** The status dashboard: a public page shell, and its data behind the same sign-in as Configure. */
 export function statusRoutes(ctx: AppContext): Router {

@@ -1,0 +1,13 @@
+import type { RequestHandler } from 'express';
+import type { Config } from '../config';
+import type { SignInService } from '../setup/signIn';
+import type { Store } from '../store/types';
+
+/** What every route is built with (src/http/app.ts makes it once); routes import only this file. */
+export interface AppContext {
+  config: Config;
+  store: Store;
+  clock: () => Date;
+  signIn: SignInService;
+  requireAuth: RequestHandler;
+}
