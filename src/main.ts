@@ -1,5 +1,6 @@
 import './instrument';
 import type { Server } from 'node:http';
+import { createClients } from './composition';
 import { ConfigError } from './config';
 import { credentialsNotice, loadConfig } from './credentials';
 import { createApp } from './http/app';
@@ -23,14 +24,15 @@ async function main(mode: Mode): Promise<void> {
   const notice = credentialsNotice(resolved);
   if (notice) process.stdout.write(notice);
 
+  const clients = createClients(config);
   if (mode === 'all' || mode === 'worker') {
-    const worker = createWorker({ config, logger, store });
+    const worker = createWorker({ config, logger, store, clients });
     worker.start();
     closers.push({ name: 'worker', close: () => worker.stop() });
   }
 
   if (mode === 'all' || mode === 'web') {
-    const app = createApp({ config, logger, store });
+    const app = createApp({ config, logger, store, clients });
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(config.port, () => resolve(s));
     });

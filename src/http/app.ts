@@ -3,6 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { join } from 'node:path';
 import { pinoHttp } from 'pino-http';
+import type { Clients } from '../composition';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { SignInService } from '../setup/signIn';
@@ -30,6 +31,8 @@ export interface AppOptions {
   jwks?: JWTVerifyGetKey;
   /** Failed authentications per address per 15 minutes before 429. */
   authFailureLimit?: number;
+  /** The service clients (src/composition.ts); the X gateway is built here when not given. */
+  clients?: Pick<Clients, 'x'>;
   /** Extra readiness checks (the worker's health), for /readyz. */
   statusExtras?: Record<string, unknown>;
 }
@@ -55,7 +58,7 @@ export function createApp(opts: AppOptions): Express {
     config,
     store,
     clock,
-    signIn: new SignInService(store, new XGateway(config.xApiBaseUrl), clock),
+    signIn: new SignInService(store, opts.clients?.x ?? new XGateway(config.xApiBaseUrl), clock),
     requireAuth: requireAuth(auth),
   };
 

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { TransientError } from '../errors';
 import type { Logger } from '../logger';
-import type { PostPage } from './xPosts';
+import type { SpooledPage } from './sources/source';
 
 /** Appends lines to a file in 64 KiB writes (one write per line costs more than the line), waiting when the stream is full. */
 class LineWriter {
@@ -96,7 +96,7 @@ export class Spool {
     await removeFiles([f.pages, f.metadata], log);
   }
 
-  writePage(page: PostPage): Promise<void> {
+  writePage(page: SpooledPage): Promise<void> {
     return this.pagesOut.write(JSON.stringify(page));
   }
 
@@ -104,8 +104,8 @@ export class Spool {
     return this.pagesOut.finish();
   }
 
-  async *pages(): AsyncGenerator<PostPage> {
-    for await (const line of readLines(this.pagesOut.file)) yield JSON.parse(line) as PostPage;
+  async *pages(): AsyncGenerator<SpooledPage> {
+    for await (const line of readLines(this.pagesOut.file)) yield JSON.parse(line) as SpooledPage;
   }
 
   /** One serialized ItemMetadata entry per uploaded item. */

@@ -1,10 +1,10 @@
 import type { INetworkModule } from '@azure/msal-node';
 import { setMaxListeners } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
+import { createClients, type Clients } from '../composition';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Lease, Store, TaskRun } from '../store/types';
-import { EventApiClient } from './eventApi';
 import { CannotReportError, processTask } from './processTask';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry';
 
@@ -12,7 +12,9 @@ export interface WorkerOptions {
   config: Config;
   logger: Logger;
   store: Store;
-  /** msal's HTTP client, for tests against a fake authority. */
+  /** The service clients (src/composition.ts); built here when not given. */
+  clients?: Clients;
+  /** msal's HTTP client, for tests against a fake authority (when clients are built here). */
   networkClient?: INetworkModule;
   retry?: RetryPolicy;
   uploadConcurrency?: number;
@@ -47,13 +49,7 @@ export function createWorker(opts: WorkerOptions): Worker {
   const log = opts.logger.child({ component: 'worker' });
   const retry = opts.retry ?? DEFAULT_RETRY;
   const visibilityMs = opts.visibilityMs ?? config.taskVisibilityMs;
-  const eventApi = new EventApiClient({
-    baseUrl: config.eventApiBaseUrl,
-    authorityHost: config.aadAuthorityHost,
-    tenantId: config.tenantId,
-    networkClient: opts.networkClient,
-    retry,
-  });
+  const clients = opts.clients ?? createClients(config, { networkClient: opts.networkClient, retry });
   let schedule: ScheduledTask | undefined;
   let stopping = false;
   let current: { promise: Promise<unknown>; abort: AbortController } | undefined;
@@ -96,7 +92,8 @@ export function createWorker(opts: WorkerOptions): Worker {
         config,
         store,
         logger: taskLog,
-        eventApi,
+        eventApi: clients.eventApi,
+        posts: clients.posts,
         retry,
         uploadConcurrency: opts.uploadConcurrency ?? 16,
         mediaConcurrency: opts.mediaConcurrency ?? 8,

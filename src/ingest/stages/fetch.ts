@@ -1,0 +1,37 @@
+import type { Logger } from '../../logger';
+import { dayOf } from '../item';
+import type { Source, SourceContext } from '../sources/source';
+import type { Spool } from '../spool';
+
+/** Posts fetched per UTC day of their created_at, for the cap. */
+export type DayCounts = Map<string, number>;
+
+/**
+ * Stage 1: reads every source into the task's spool, page by page, and counts the records per
+ * UTC day, so that counting never holds a task's posts in memory. A record an earlier source
+ * already gave (a DirtyEntity that is also on the timeline) is taken once.
+ */
+export async function fetchToSpool(sources: Source[], ctx: SourceContext, spool: Spool, log: Logger): Promise<DayCounts> {
+  const begun = Date.now();
+  const counts: DayCounts = new Map();
+  const seen = new Set<string>();
+  let posts = 0;
+  for (const [i, source] of sources.entries()) {
+    // No source comes after the last to ask whether it gave a record: its ids need not be kept
+    // (the timeline of a 200,000-post day is the last, and the bulk).
+    const remember = i < sources.length - 1;
+    for await (const page of source.pages(ctx)) {
+      const fresh = page.data.filter((p) => !seen.has(p.id));
+      for (const p of fresh) {
+        if (remember) seen.add(p.id);
+        const day = dayOf(p.created_at);
+        counts.set(day, (counts.get(day) ?? 0) + 1);
+      }
+      posts += fresh.length;
+      if (fresh.length) await spool.writePage({ source: source.name, data: fresh, includes: page.includes });
+    }
+  }
+  await spool.finishPages();
+  log.info({ posts, days: counts.size, ms: Date.now() - begun }, 'posts fetched and counted');
+  return counts;
+}
