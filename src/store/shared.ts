@@ -20,3 +20,8 @@ export function compareIds(a: string, b: string): number {
   const y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+/** A post id as a fixed-width key (20 digits: the largest 64-bit id), so that text order is numeric order. */
+export function postKey(postId: string): string {
+  return postId.padStart(20, '0');
+}

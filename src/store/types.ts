@@ -95,6 +95,51 @@ export interface TaskRun {
   reservedDays?: string[];
 }
 
+/** A post the connector delivered for a job: what deletion checks (and manifests) list. */
+export interface ArchivedPost {
+  postId: string;
+  /** ISO 8601, the post's created_at. */
+  createdAt: string;
+  /** YYYY-MM-DD (UTC) of createdAt. */
+  day: string;
+  conversationId: string | null;
+  /** The task that delivered it (the latest, when delivered again). */
+  taskId: string;
+}
+
+/** X reported that an archived post is gone (deleted, protected, suspended…). */
+export interface Deletion {
+  jobId: string;
+  postId: string;
+  /** X's action, e.g. "delete". */
+  action: string;
+  /** X's reason, e.g. "deleted", "suspended"; null when X gave none. */
+  reason: string | null;
+  /** When X says it happened (its created_at / redacted_at); null when unknown. */
+  occurredAt: string | null;
+  /** When the connector learned it: the deletion Item's SentTimeUtc. */
+  learnedAt: string;
+  /** The archived post's conversation, for the deletion Item's ThreadId. */
+  conversationId: string | null;
+  /** How it was learned: X's batch compliance, or a lookup by id (DirtyEntities). */
+  via: 'compliance' | 'lookup';
+  /** The task that delivers its deletion Item; null until one takes it. */
+  claimedBy: string | null;
+}
+
+/** The last deletion check of a job, for the status page. */
+export interface DeletionCheck {
+  jobId: string;
+  at: string;
+  ok: boolean;
+  /** Archived posts asked about. */
+  checked: number;
+  /** New deletions found. */
+  found: number;
+  /** Why it failed and what to change, when it did. */
+  message: string | null;
+}
+
 export interface DayReservation {
   /** Days (YYYY-MM-DD, UTC) whose items this task may upload. */
   accepted: string[];
@@ -171,6 +216,26 @@ export interface Store {
   recordTaskRun(run: TaskRun): Promise<void>;
   getTaskRun(jobId: string, taskId: string): Promise<TaskRun | undefined>;
   listTaskRuns(limit: number): Promise<TaskRun[]>;
+
+  /** Records (or records again) posts delivered for a job. */
+  recordArchived(jobId: string, posts: ArchivedPost[]): Promise<void>;
+  getArchived(jobId: string, postId: string): Promise<ArchivedPost | undefined>;
+  /** Archived posts of the job created on sinceDay or later, in id order, limit at a time after afterPostId. */
+  listArchived(jobId: string, sinceDay: string, limit: number, afterPostId?: string): Promise<ArchivedPost[]>;
+
+  /** Records a deletion once per job and post; false when it was known already. */
+  recordDeletion(deletion: Omit<Deletion, 'claimedBy'>): Promise<boolean>;
+  /**
+   * Gives the task every deletion of its job learned up to learnedUpTo that no task has taken,
+   * and returns all the task holds (a re-run of the task gets the same ones again).
+   */
+  claimDeletions(jobId: string, taskId: string, learnedUpTo: string): Promise<Deletion[]>;
+  /** The task failed: its deletions go to a later task. */
+  releaseDeletions(jobId: string, taskId: string): Promise<void>;
+  /** Newest learned first. */
+  listDeletions(limit: number): Promise<Deletion[]>;
+  saveDeletionCheck(check: DeletionCheck): Promise<void>;
+  listDeletionChecks(): Promise<DeletionCheck[]>;
 
   /** Cheap round trip, for /readyz. */
   ping(): Promise<void>;

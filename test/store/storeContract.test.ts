@@ -513,6 +513,67 @@ function describeStoreContract(name: string, makeStore: () => Promise<StoreHarne
       });
     });
 
+    describe('archived posts and deletions', () => {
+      const archived = (postId: string, day: string, taskId = 'task-1') => ({
+        postId,
+        createdAt: `${day}T10:00:00.000Z`,
+        day,
+        conversationId: postId === '99' ? null : `c${postId}`,
+        taskId,
+      });
+      const deletion = (postId: string, learnedAt: string) => ({
+        jobId: 'job-1',
+        postId,
+        action: 'delete',
+        reason: 'deleted',
+        occurredAt: '2026-11-20T08:00:00.000Z',
+        learnedAt,
+        conversationId: `c${postId}`,
+        via: 'compliance' as const,
+      });
+
+      it('when posts are archived, then they are listed by job in id order from a day on, a page at a time, and recorded again in place', async () => {
+        await store.recordArchived('job-1', [archived('1000', '2026-11-01'), archived('99', '2026-11-03'), archived('20000', '2026-11-02')]);
+        await store.recordArchived('job-2', [archived('5', '2026-11-02')]);
+        await store.recordArchived('job-1', [archived('1000', '2026-11-04', 'task-2')]);
+        expect((await store.listArchived('job-1', '2026-11-01', 10)).map((p) => p.postId)).toEqual(['99', '1000', '20000']);
+        expect(await store.listArchived('job-1', '2026-11-03', 10)).toEqual([archived('99', '2026-11-03'), archived('1000', '2026-11-04', 'task-2')]);
+        expect((await store.listArchived('job-1', '2026-01-01', 2)).map((p) => p.postId)).toEqual(['99', '1000']);
+        expect((await store.listArchived('job-1', '2026-01-01', 2, '1000')).map((p) => p.postId)).toEqual(['20000']);
+        expect(await store.getArchived('job-2', '5')).toEqual(archived('5', '2026-11-02'));
+        expect(await store.getArchived('job-2', '1000')).toBeUndefined();
+      });
+
+      it('when a deletion is recorded twice, then it is kept once, as first learned', async () => {
+        expect(await store.recordDeletion(deletion('1', '2026-11-21T03:30:00.000Z'))).toBe(true);
+        expect(await store.recordDeletion(deletion('1', '2026-11-22T03:30:00.000Z'))).toBe(false);
+        expect(await store.listDeletions(10)).toEqual([{ ...deletion('1', '2026-11-21T03:30:00.000Z'), claimedBy: null }]);
+      });
+
+      it('when tasks claim deletions, then each goes to one task, up to the time given; a re-run gets the same; a release gives them to a later task', async () => {
+        await store.recordDeletion(deletion('1', '2026-11-21T03:30:00.000Z'));
+        await store.recordDeletion(deletion('2', '2026-11-22T03:30:00.000Z'));
+        expect((await store.claimDeletions('job-1', 'task-a', '2026-11-21T23:59:59.999Z')).map((d) => [d.postId, d.claimedBy])).toEqual([['1', 'task-a']]);
+        expect((await store.claimDeletions('job-1', 'task-a', '2026-11-21T23:59:59.999Z')).map((d) => d.postId)).toEqual(['1']);
+        expect((await store.claimDeletions('job-1', 'task-b', '2026-11-30T00:00:00.000Z')).map((d) => d.postId)).toEqual(['2']);
+        expect(await store.claimDeletions('job-2', 'task-c', '2026-11-30T00:00:00.000Z')).toEqual([]);
+        await store.releaseDeletions('job-1', 'task-b');
+        expect((await store.claimDeletions('job-1', 'task-d', '2026-11-30T00:00:00.000Z')).map((d) => d.postId)).toEqual(['2']);
+        expect((await store.listDeletions(10)).map((d) => [d.postId, d.claimedBy])).toEqual([
+          ['2', 'task-d'],
+          ['1', 'task-a'],
+        ]);
+      });
+
+      it('when a deletion check is saved again for a job, then it replaces the last', async () => {
+        const check = { jobId: 'job-1', at: '2026-11-21T03:30:00.000Z', ok: false, checked: 0, found: 0, message: 'X refused (HTTP 403)' };
+        await store.saveDeletionCheck(check);
+        await store.saveDeletionCheck({ ...check, jobId: 'job-0' });
+        await store.saveDeletionCheck({ ...check, ok: true, checked: 12, found: 1, message: null });
+        expect(await store.listDeletionChecks()).toEqual([{ ...check, jobId: 'job-0' }, { ...check, ok: true, checked: 12, found: 1, message: null }]);
+      });
+    });
+
     describe('health', () => {
       it('when the store is up, then ping resolves, and close resolves', async () => {
         await expect(store.ping()).resolves.toBeUndefined();

@@ -4,7 +4,10 @@ import type { SecretBox } from '../../crypto/secretBox';
 import { purposes } from '../shared';
 import {
   SETTING_KEYS,
+  type ArchivedPost,
   type DayReservation,
+  type Deletion,
+  type DeletionCheck,
   type DayTotal,
   type Job,
   type JobAuthorization,
@@ -15,6 +18,7 @@ import {
   type TaskMessage,
   type TaskRun,
 } from '../types';
+import { AzureArchived } from './azureArchived';
 import { AzureJobs } from './azureJobs';
 import { AzureLedger } from './azureLedger';
 import { AzureTaskQueue } from './azureQueue';
@@ -45,6 +49,7 @@ export class AzureStore implements Store {
     private readonly queueClient: QueueClient,
     private readonly ledger: AzureLedger,
     private readonly runs: AzureTaskRuns,
+    private readonly archive: AzureArchived,
     private readonly box: SecretBox,
   ) {}
 
@@ -56,18 +61,24 @@ export class AzureStore implements Store {
   ): Promise<AzureStore> {
     const prefix = checkPrefix(options.prefix ?? 'xconn');
     const table = (name: string): TableClient => tableClient(connectionString, `${prefix}${name}`);
-    const [settings, tokens, jobs, tasks, ledger, runs] = ['settings', 'reqtokens', 'jobs', 'tasks', 'ledger', 'runs'].map(table) as [
-      TableClient,
-      TableClient,
-      TableClient,
-      TableClient,
-      TableClient,
-      TableClient,
-    ];
+    const [settings, tokens, jobs, tasks, ledger, runs, archived, deletions, delchecks] = [
+      'settings',
+      'reqtokens',
+      'jobs',
+      'tasks',
+      'ledger',
+      'runs',
+      'archived',
+      'deletions',
+      'delchecks',
+    ].map(table) as [TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient];
     const queueClient = new QueueClient(connectionString, `${prefix}-tasks`);
     try {
       // createTable succeeds when the table exists, so concurrent starts are fine.
-      await Promise.all([...[settings, tokens, jobs, tasks, ledger, runs].map((t) => t.createTable()), queueClient.createIfNotExists()]);
+      await Promise.all([
+        ...[settings, tokens, jobs, tasks, ledger, runs, archived, deletions, delchecks].map((t) => t.createTable()),
+        queueClient.createIfNotExists(),
+      ]);
     } catch (err) {
       throw translate(err, 'open');
     }
@@ -78,6 +89,7 @@ export class AzureStore implements Store {
       queueClient,
       new AzureLedger(ledger),
       new AzureTaskRuns(runs, now),
+      new AzureArchived(archived, deletions, delchecks),
       box,
     );
   }
@@ -176,6 +188,36 @@ export class AzureStore implements Store {
   releaseTask(lease: Lease): Promise<void> {
     return this.call('releaseTask', () => this.queue.release(lease));
   }
+  // Archived posts and deletions --------------------------------------------------------------
+
+  recordArchived(jobId: string, posts: ArchivedPost[]): Promise<void> {
+    return this.call('recordArchived', () => this.archive.record(jobId, posts));
+  }
+  getArchived(jobId: string, postId: string): Promise<ArchivedPost | undefined> {
+    return this.call('getArchived', () => this.archive.get(jobId, postId));
+  }
+  listArchived(jobId: string, sinceDay: string, limit: number, afterPostId?: string): Promise<ArchivedPost[]> {
+    return this.call('listArchived', () => this.archive.list(jobId, sinceDay, limit, afterPostId));
+  }
+  recordDeletion(deletion: Omit<Deletion, 'claimedBy'>): Promise<boolean> {
+    return this.call('recordDeletion', () => this.archive.recordDeletion(deletion));
+  }
+  claimDeletions(jobId: string, taskId: string, learnedUpTo: string): Promise<Deletion[]> {
+    return this.call('claimDeletions', () => this.archive.claim(jobId, taskId, learnedUpTo));
+  }
+  releaseDeletions(jobId: string, taskId: string): Promise<void> {
+    return this.call('releaseDeletions', () => this.archive.release(jobId, taskId));
+  }
+  listDeletions(limit: number): Promise<Deletion[]> {
+    return this.call('listDeletions', () => this.archive.listDeletions(limit));
+  }
+  saveDeletionCheck(check: DeletionCheck): Promise<void> {
+    return this.call('saveDeletionCheck', () => this.archive.saveCheck(check));
+  }
+  listDeletionChecks(): Promise<DeletionCheck[]> {
+    return this.call('listDeletionChecks', () => this.archive.listChecks());
+  }
+
   /** A queue message names no holder: a dead instance's lease runs out after its (short) visibility. */
   async releaseDeadLeases(): Promise<{ jobId: string; taskId: string }[]> {
     return [];

@@ -64,4 +64,31 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE tasks ADD COLUMN lease_holder TEXT;
   `,
+  // The posts each job archived, and what X later said of them (deletion checks).
+  `
+  CREATE TABLE archived_posts (
+    job_id TEXT NOT NULL,
+    post_key TEXT NOT NULL,       -- the id zero-padded to 20 digits, so that text order is id order
+    post_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    day TEXT NOT NULL,
+    conversation_id TEXT,
+    task_id TEXT NOT NULL,
+    PRIMARY KEY (job_id, post_key)
+  );
+  CREATE INDEX archived_posts_day ON archived_posts (job_id, day);
+  CREATE TABLE deletions (
+    job_id TEXT NOT NULL,
+    post_id TEXT NOT NULL,
+    data TEXT NOT NULL,           -- Deletion JSON without claimed_by
+    learned_at TEXT NOT NULL,
+    claimed_by TEXT,
+    PRIMARY KEY (job_id, post_id)
+  );
+  CREATE INDEX deletions_learned ON deletions (learned_at);
+  CREATE TABLE deletion_checks (
+    job_id TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+  );
+  `,
 ];

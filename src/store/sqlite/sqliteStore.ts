@@ -6,7 +6,10 @@ import type { SecretBox } from '../../crypto/secretBox';
 import { NotFoundError } from '../../errors';
 import {
   SETTING_KEYS,
+  type ArchivedPost,
   type DayReservation,
+  type Deletion,
+  type DeletionCheck,
   type DayTotal,
   type Job,
   type JobAuthorization,
@@ -17,7 +20,7 @@ import {
   type TaskMessage,
   type TaskRun,
 } from '../types';
-import { compareIds, purposes, tokenKey } from '../shared';
+import { compareIds, postKey, purposes, tokenKey } from '../shared';
 import { holderAlive, parseHolder, thisProcess } from '../leaseHolder';
 import { MIGRATIONS } from './schema';
 
@@ -34,6 +37,27 @@ interface JobRow {
   needs_relogin: number;
   created_at: string;
   updated_at: string;
+}
+
+interface ArchivedRow {
+  post_id: string;
+  created_at: string;
+  day: string;
+  conversation_id: string | null;
+  task_id: string;
+}
+
+function toArchived(r: ArchivedRow): ArchivedPost {
+  return { postId: r.post_id, createdAt: r.created_at, day: r.day, conversationId: r.conversation_id, taskId: r.task_id };
+}
+
+interface DeletionRow {
+  data: string;
+  claimed_by: string | null;
+}
+
+function toDeletion(r: DeletionRow): Deletion {
+  return { ...(JSON.parse(r.data) as Omit<Deletion, 'claimedBy'>), claimedBy: r.claimed_by };
 }
 
 /**
@@ -336,6 +360,66 @@ export class SqliteStore implements Store {
          FROM ledger WHERE day >= ? GROUP BY job_id, day ORDER BY day, job_id`,
       )
       .all(sinceDay) as DayTotal[];
+  }
+
+  // Archived posts and deletions ------------------------------------------------------------
+
+  async recordArchived(jobId: string, posts: ArchivedPost[]): Promise<void> {
+    const upsert = this.db.prepare(
+      `INSERT INTO archived_posts (job_id, post_key, post_id, created_at, day, conversation_id, task_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(job_id, post_key) DO UPDATE SET created_at = excluded.created_at, day = excluded.day,
+         conversation_id = excluded.conversation_id, task_id = excluded.task_id`,
+    );
+    this.db.transaction(() => {
+      for (const p of posts) upsert.run(jobId, postKey(p.postId), p.postId, p.createdAt, p.day, p.conversationId, p.taskId);
+    })();
+  }
+
+  async getArchived(jobId: string, postId: string): Promise<ArchivedPost | undefined> {
+    const row = this.db.prepare('SELECT * FROM archived_posts WHERE job_id = ? AND post_key = ?').get(jobId, postKey(postId)) as ArchivedRow | undefined;
+    return row && toArchived(row);
+  }
+
+  async listArchived(jobId: string, sinceDay: string, limit: number, afterPostId?: string): Promise<ArchivedPost[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM archived_posts WHERE job_id = ? AND day >= ? AND post_key > ? ORDER BY post_key LIMIT ?')
+      .all(jobId, sinceDay, afterPostId ? postKey(afterPostId) : '', limit) as ArchivedRow[];
+    return rows.map(toArchived);
+  }
+
+  async recordDeletion(d: Omit<Deletion, 'claimedBy'>): Promise<boolean> {
+    return (
+      this.db
+        .prepare('INSERT INTO deletions (job_id, post_id, data, learned_at, claimed_by) VALUES (?, ?, ?, ?, NULL) ON CONFLICT(job_id, post_id) DO NOTHING')
+        .run(d.jobId, d.postId, JSON.stringify(d), d.learnedAt).changes > 0
+    );
+  }
+
+  async claimDeletions(jobId: string, taskId: string, learnedUpTo: string): Promise<Deletion[]> {
+    return this.db.transaction(() => {
+      this.db.prepare('UPDATE deletions SET claimed_by = ? WHERE job_id = ? AND claimed_by IS NULL AND learned_at <= ?').run(taskId, jobId, learnedUpTo);
+      const rows = this.db.prepare('SELECT data, claimed_by FROM deletions WHERE job_id = ? AND claimed_by = ? ORDER BY learned_at, post_id').all(jobId, taskId) as DeletionRow[];
+      return rows.map(toDeletion);
+    }).immediate();
+  }
+
+  async releaseDeletions(jobId: string, taskId: string): Promise<void> {
+    this.db.prepare('UPDATE deletions SET claimed_by = NULL WHERE job_id = ? AND claimed_by = ?').run(jobId, taskId);
+  }
+
+  async listDeletions(limit: number): Promise<Deletion[]> {
+    const rows = this.db.prepare('SELECT data, claimed_by FROM deletions ORDER BY learned_at DESC, post_id DESC LIMIT ?').all(limit) as DeletionRow[];
+    return rows.map(toDeletion);
+  }
+
+  async saveDeletionCheck(check: DeletionCheck): Promise<void> {
+    this.db
+      .prepare('INSERT INTO deletion_checks (job_id, data) VALUES (?, ?) ON CONFLICT(job_id) DO UPDATE SET data = excluded.data')
+      .run(check.jobId, JSON.stringify(check));
+  }
+
+  async listDeletionChecks(): Promise<DeletionCheck[]> {
+    return (this.db.prepare('SELECT data FROM deletion_checks ORDER BY job_id').all() as { data: string }[]).map((r) => JSON.parse(r.data) as DeletionCheck);
   }
 
   // Task history -----------------------------------------------------------------------------
