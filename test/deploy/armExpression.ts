@@ -203,6 +203,8 @@ export interface ArmResource {
   type: string;
   apiVersion: string;
   name: string;
+  /** When it evaluates to false, ARM skips the resource. */
+  condition?: unknown;
   dependsOn?: string[];
   [key: string]: unknown;
 }
@@ -310,6 +312,14 @@ export class Evaluator {
     }));
   }
 
+  /** Whether ARM deploys the resource: it has no `condition`, or its condition is true. */
+  deploys(resource: ArmResource): boolean {
+    if (resource.condition === undefined) return true;
+    const c = this.value(resource.condition);
+    if (typeof c !== 'boolean') throw new Error(`the condition of ${resource.type} is ${JSON.stringify(c)}, not a boolean`);
+    return c;
+  }
+
   private findDeclared(id: string, fn: string): ArmResource {
     const hit = this.declared().find((d) => d.id.toLowerCase() === id.toLowerCase());
     if (!hit) throw new Error(`${fn}() names ${id}, which the template does not declare`);
@@ -379,6 +389,18 @@ export class Evaluator {
         if (typeof count !== 'number') throw new Error('take() needs a count');
         if (typeof v === 'string' || Array.isArray(v)) return v.slice(0, Math.max(0, count));
         throw new Error('take() of neither string nor array');
+      }
+      case 'not': {
+        const [b] = args();
+        if (typeof b !== 'boolean') throw new Error(`not() of ${JSON.stringify(b)}`);
+        return !b;
+      }
+      case 'empty': {
+        const [v] = args();
+        if (v === null || v === undefined) return true;
+        if (typeof v === 'string' || Array.isArray(v)) return v.length === 0;
+        if (typeof v === 'object') return Object.keys(v).length === 0;
+        throw new Error(`empty() of ${JSON.stringify(v)}`);
       }
       case 'tolower':
         return strings()[0]!.toLowerCase();

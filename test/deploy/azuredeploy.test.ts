@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { envSchema, parseEnv } from '../../src/config';
+import { PACKAGE_PATH } from '../../scripts/package';
 import {
   calls,
   Evaluator,
@@ -19,10 +20,12 @@ import {
 } from './armExpression';
 
 /**
- * azuredeploy.json (the README's "Deploy to Azure" button): shape, security settings, app settings
- * against the configuration schema, and its expressions, evaluated for sample parameters.
+ * azuredeploy.json (the README's "Deploy to Azure" button, and `az deployment group create` in
+ * "Deploy from a clone"): shape, security settings, app settings against the configuration schema,
+ * and its expressions, evaluated for sample parameters; the README's Azure CLI commands against it.
  * What this cannot check without Azure: the deployment itself, that the API versions and
- * NODE|20-lts are accepted there, and the Oryx build.
+ * NODE|24-lts are accepted there, and the Oryx build (test/deploy/package.test.ts builds the zip's
+ * content the way Oryx does, offline).
  */
 
 const root = join(__dirname, '..', '..');
@@ -147,12 +150,12 @@ describe('azuredeploy.json: resources', () => {
     expect(plan.sku).toEqual({ name: "[parameters('sku')]" });
   });
 
-  test('the web app: Node 20 LTS on Linux, Always On, HTTPS only, TLS 1.2, no FTP', () => {
+  test('the web app: Node 24 LTS on Linux, Always On, HTTPS only, TLS 1.2, no FTP', () => {
     expect(site.kind).toBe('app,linux');
     expect(siteProps.httpsOnly).toBe(true);
     const ev = new Evaluator(template, { parameters: sampleParameters(), storageKey });
     const config = ev.value(siteProps.siteConfig) as SiteProperties['siteConfig'];
-    expect(config).toMatchObject({ linuxFxVersion: 'NODE|20-lts', alwaysOn: true, minTlsVersion: '1.2', ftpsState: 'Disabled' });
+    expect(config).toMatchObject({ linuxFxVersion: 'NODE|24-lts', alwaysOn: true, minTlsVersion: '1.2', ftpsState: 'Disabled' });
     // package.json's engines must allow the runtime the template picks.
     const engineMajor = Number(/(\d+)/.exec(packageJson.engines?.node ?? '')?.[1]);
     expect(Number(/NODE\|(\d+)/.exec(config.linuxFxVersion)?.[1])).toBeGreaterThanOrEqual(engineMajor);
@@ -190,11 +193,31 @@ describe('azuredeploy.json: resources', () => {
   test('the site is deployed from repoUrl/branch once (manual integration)', () => {
     const ev = new Evaluator(template, { parameters: sampleParameters({ webAppName: 'contoso-x' }), storageKey });
     expect(ev.string(sourceControl.name)).toBe('contoso-x/web');
+    expect(ev.deploys(sourceControl)).toBe(true);
     expect(sourceControl.properties).toEqual({
       repoUrl: "[parameters('repoUrl')]",
       branch: "[parameters('branch')]",
       isManualIntegration: true,
     });
+  });
+
+  test('when repoUrl is empty, then no repository is connected and everything else is deployed (the code comes by zip deploy)', () => {
+    const ev = new Evaluator(template, { parameters: sampleParameters({ repoUrl: '' }), storageKey });
+    expect(ev.deploys(sourceControl)).toBe(false);
+    for (const r of template.resources.filter((x) => x !== sourceControl)) expect({ type: r.type, deployed: ev.deploys(r) }).toEqual({ type: r.type, deployed: true });
+    // Nothing may need the skipped resource: a dependsOn or reference() to it would fail the deployment.
+    const sourceControlId = ev.declared().find((d) => d.resource === sourceControl)!.id.toLowerCase();
+    for (const { resource } of ev.declared()) {
+      if (resource === sourceControl) continue;
+      ev.touched.clear();
+      ev.value(resource);
+      expect([...ev.touched].map((t) => t.toLowerCase())).not.toContain(sourceControlId);
+    }
+    ev.touched.clear();
+    ev.value(template.outputs);
+    expect([...ev.touched].map((t) => t.toLowerCase())).not.toContain(sourceControlId);
+    // The site still builds what is deployed to it.
+    expect(setting('SCM_DO_BUILD_DURING_DEPLOYMENT')!.value).toBe('true');
   });
 });
 
@@ -407,5 +430,149 @@ describe('README: Deploy to Azure', () => {
     expect(packageJson.scripts.start).toBeDefined();
     for (const name of ['TENANT_ID', 'API_SECRET_KEY', 'STORAGE_CONNECTION_STRING']) expect(section).toContain(name);
     expect(section).toContain('/Views/TwitterOAuth');
+  });
+});
+
+/**
+ * The words of each command in the README's sh blocks, as sh would pass them: continuation lines
+ * joined, comments dropped, quotes removed, `&&` splitting commands, and variables substituted
+ * once assigned (`name=value`). A variable that `read` fills stays `$name`.
+ */
+function shellCommands(blocks: string[]): string[][] {
+  const vars = new Map<string, string>();
+  const expand = (text: string) => text.replace(/\$([A-Za-z_]\w*)/g, (m, name: string) => vars.get(name) ?? m);
+  const commands: string[][] = [];
+  for (const line of blocks.join('\n').replace(/\\\n/g, ' ').split('\n')) {
+    const words: string[] = [];
+    let word: string | undefined;
+    for (let i = 0; i < line.length; ) {
+      const c = line[i]!;
+      if (c === "'" || c === '"') {
+        const close = line.indexOf(c, i + 1);
+        if (close < 0) throw new Error(`unterminated quote in: ${line}`);
+        const inner = line.slice(i + 1, close);
+        word = (word ?? '') + (c === '"' ? expand(inner) : inner);
+        i = close + 1;
+      } else if (/\s/.test(c)) {
+        if (word !== undefined) words.push(word);
+        word = undefined;
+        i++;
+      } else if (c === '#' && word === undefined) {
+        break;
+      } else {
+        const bare = /^[^\s'"]+/.exec(line.slice(i))![0];
+        word = (word ?? '') + expand(bare);
+        i += bare.length;
+      }
+    }
+    if (word !== undefined) words.push(word);
+    let command: string[] = [];
+    for (const w of [...words, '&&']) {
+      if (w !== '&&') command.push(w);
+      else if (command.length > 0) {
+        const assignment = command.length === 1 ? /^([A-Za-z_]\w*)=(.*)$/.exec(command[0]!) : null;
+        if (assignment) vars.set(assignment[1]!, assignment[2]!);
+        commands.push(command);
+        command = [];
+      }
+    }
+  }
+  return commands;
+}
+
+/** `--flag value…` options of a command, after its leading words. */
+function options(command: string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const w of command) {
+    if (w.startsWith('--')) out.set(w, (current = []));
+    else current?.push(w);
+  }
+  return out;
+}
+
+describe('README: Deploy from a clone (Azure CLI)', () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('<!-- deploy:start -->'), readme.indexOf('<!-- deploy:end -->'));
+  const heading = '### Deploy from a clone (Azure CLI)';
+  const sub = section.slice(section.indexOf(heading), section.indexOf('\n### ', section.indexOf(heading) + heading.length));
+  const blocks = [...sub.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const commands = shellCommands(blocks);
+  const find = (...prefix: string[]) => {
+    const hits = commands.filter((c) => prefix.every((p, i) => c[i] === p));
+    if (hits.length !== 1) throw new Error(`README's CLI steps have ${hits.length} \`${prefix.join(' ')}\` commands, expected 1`);
+    return { command: hits[0]!, at: commands.indexOf(hits[0]!), opts: options(hits[0]!) };
+  };
+  const one = (opts: Map<string, string[]>, flag: string) => {
+    const v = opts.get(flag);
+    if (v?.length !== 1) throw new Error(`${flag} should have one value, has ${JSON.stringify(v)}`);
+    return v[0]!;
+  };
+
+  test('the section sits in the deployment section, and the button text points to it while the button says OWNER/REPO', () => {
+    expect(section).toContain(heading);
+    expect(blocks.length).toBeGreaterThan(0);
+    // GitHub's anchor for the heading.
+    const anchor = heading.replace(/^#+\s*/, '').toLowerCase().replace(/[^\w\s-]/g, '').replace(/\s/g, '-');
+    expect(section).toContain(`(#${anchor})`);
+    if (String(template.parameters!.repoUrl!.defaultValue).includes('OWNER/REPO')) {
+      expect(section.replace(/<!--[\s\S]*?-->/g, '')).toMatch(/button works once `OWNER\/REPO` is replaced/);
+    }
+  });
+
+  test('the commands come in order: resource group, template, package, zip deploy', () => {
+    const order = [find('az', 'group', 'create'), find('az', 'deployment', 'group', 'create'), find('npm', 'run', 'package'), find('az', 'webapp', 'deploy')];
+    expect(order.map((c) => c.at)).toEqual([...order.map((c) => c.at)].sort((a, b) => a - b));
+    expect(commands.findIndex((c) => c[0] === 'npm' && c[1] === 'ci')).toBeLessThan(order[2]!.at);
+  });
+
+  test('--parameters gives each required template parameter, names only declared ones, as text az passes on unchanged, and leaves repoUrl empty', () => {
+    const { opts } = find('az', 'deployment', 'group', 'create');
+    expect(one(opts, '--template-file')).toBe('azuredeploy.json');
+    const declared = template.parameters ?? {};
+    const given = new Map<string, string>();
+    for (const entry of opts.get('--parameters') ?? []) {
+      // az's KEY=VALUE form: split at the first "=", the key must be a template parameter.
+      const eq = entry.indexOf('=');
+      expect({ entry, isKeyValue: eq > 0 }).toEqual({ entry, isKeyValue: true });
+      const [key, value] = [entry.slice(0, eq), entry.slice(eq + 1)];
+      expect(Object.keys(declared)).toContain(key);
+      expect(given.has(key)).toBe(false);
+      given.set(key, value);
+    }
+    const required = Object.entries(declared).filter(([, p]) => !('defaultValue' in p)).map(([n]) => n);
+    expect([...given.keys()]).toEqual(expect.arrayContaining(required));
+    for (const [key, value] of given) {
+      const p = declared[key]!;
+      // az hands string and securestring values over as typed; other types would need JSON.
+      expect({ key, type: p.type.toLowerCase() }).toEqual({ key, type: expect.stringMatching(/^(string|securestring)$/) });
+      if (value.startsWith('$')) continue; // typed at the prompt
+      if (p.minLength !== undefined) expect({ key, long: value.length >= p.minLength }).toEqual({ key, long: true });
+      if (p.maxLength !== undefined) expect({ key, short: value.length <= p.maxLength }).toEqual({ key, short: true });
+      if (p.allowedValues) expect(p.allowedValues).toContain(value);
+    }
+    expect(given.get('repoUrl')).toBe('');
+    // The secret is typed, never written into the README.
+    const secret = given.get('apiSecretKey')!;
+    expect(secret).toMatch(/^\$\w+$/);
+    expect(commands).toContainEqual(['read', '-rs', secret.slice(1)]);
+    expect(parseEnv({ NODE_ENV: 'production', TENANT_ID: given.get('tenantId')!, API_SECRET_KEY: 'k'.repeat(8) }).tenantId).toBe(given.get('tenantId'));
+  });
+
+  test('with those values the template deploys no repository connection, prints the connector URL, and the zip goes to that app in that group', () => {
+    const deployment = find('az', 'deployment', 'group', 'create').opts;
+    const given = Object.fromEntries((deployment.get('--parameters') ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+    const ev = new Evaluator(template, { parameters: { ...given, apiSecretKey: randomBytes(18).toString('base64url') }, storageKey });
+    expect(ev.deploys(sourceControl)).toBe(false);
+    const query = /^properties\.outputs\.(\w+)\.value$/.exec(one(deployment, '--query'));
+    expect(query && ev.value(template.outputs?.[query[1]!]?.value)).toBe(`https://${given.webAppName}.azurewebsites.net`);
+
+    const group = find('az', 'group', 'create').opts;
+    const zip = find('az', 'webapp', 'deploy').opts;
+    expect(one(deployment, '--resource-group')).toBe(one(group, '--name'));
+    expect(one(zip, '--resource-group')).toBe(one(group, '--name'));
+    expect(one(zip, '--name')).toBe(given.webAppName);
+    expect(one(zip, '--type')).toBe('zip');
+    expect(one(zip, '--src-path')).toBe(PACKAGE_PATH);
   });
 });
