@@ -43,7 +43,7 @@ export interface TokenRequestRecord {
   tenant: string;
   clientId: string;
   scope: string;
-  /** HTTP status the fake answered with (200, 401 for a wrong secret, failNextTokenRequests status, …). */
+  /** HTTP status the fake answered with (200, 401 for a wrong secret, failNextTokenRequests status, …; 0 for none). */
   status: number;
 }
 
@@ -82,8 +82,10 @@ export interface FakeAad {
    * `Retry-After: retryAfterSec` header when given. Note msal-node (per application instance)
    * throttles after a 429/5xx: it sends nothing for Retry-After seconds, or 60 s without the
    * header, and throws the cached error instead.
+   * 'drop' instead of a status closes the connection without an answer, as a network failure does;
+   * 'stall' never answers (the connection stays open until the client gives up).
    */
-  failNextTokenRequests(n: number, status?: number, retryAfterSec?: number): void;
+  failNextTokenRequests(n: number, status?: number | 'drop' | 'stall', retryAfterSec?: number): void;
   close(): Promise<void>;
 }
 
@@ -280,7 +282,7 @@ export async function startFakeAad(opts: { clientSecret?: string } = {}): Promis
   const tokenRequests: TokenRequestRecord[] = [];
   const requests: { method: string; path: string }[] = [];
   let failures = 0;
-  let failureStatus = 503;
+  let failureStatus: number | 'drop' | 'stall' = 503;
   let failureRetryAfter: number | undefined;
   let httpsOrigin = '';
 
@@ -359,6 +361,8 @@ export async function startFakeAad(opts: { clientSecret?: string } = {}): Promis
       };
       if (failures > 0) {
         failures--;
+        if (failureStatus === 'drop') return void req.socket.destroy();
+        if (failureStatus === 'stall') return;
         return aadError(
           failureStatus,
           failureStatus === 429 ? 'too_many_requests' : 'temporarily_unavailable',

@@ -4,7 +4,8 @@
  *
  *   POST /api/data/ondownloadcomplete/?jobId=…   (path case-insensitive, trailing slash optional)
  *     - no `Authorization: Bearer …`            → 401
- *     - failNext(n, status) armed               → `status` (default 503), not recorded as a report
+ *     - failNext(n, status) armed               → `status` (default 503), not recorded as a report;
+ *       failNext(n, 'drop') closes the connection without an answer, failNext(n, 'stall') never answers
  *     - missing jobId / body not a task report  → 400
  *     - otherwise                               → 200, recorded in `reports`
  */
@@ -27,10 +28,14 @@ export interface FakeEventApi {
   baseUrl: string;
   /** Accepted reports, in arrival order. */
   reports: EventApiReport[];
-  /** Every POST to the report path, accepted or not, with the status the fake answered. */
+  /** Every POST to the report path, accepted or not, with the status the fake answered (0: none). */
   attempts: { jobId: string | null; authorization: string | null; status: number }[];
-  /** The next n report POSTs (that carry a Bearer token) get `status` (default 503). */
-  failNext(n: number, status?: number): void;
+  /**
+   * The next n report POSTs (that carry a Bearer token) get `status` (default 503), or fail as
+   * networks do: 'drop' closes the connection once the body is read, 'stall' never answers (the
+   * connection stays open until the client gives up).
+   */
+  failNext(n: number, status?: number | 'drop' | 'stall'): void;
   /** Resolves once at least n reports have been accepted; rejects after timeoutMs (default 10000). */
   waitForReports(n: number, timeoutMs?: number): Promise<EventApiReport[]>;
   close(): Promise<void>;
@@ -63,7 +68,7 @@ export async function startFakeEventApi(): Promise<FakeEventApi> {
   const events = new EventEmitter();
   events.setMaxListeners(0);
   let failures = 0;
-  let failureStatus = 503;
+  let failureStatus: number | 'drop' | 'stall' = 503;
 
   const server = http.createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
@@ -96,6 +101,8 @@ export async function startFakeEventApi(): Promise<FakeEventApi> {
       if (!authorization || !/^Bearer\s+\S+/.test(authorization)) return reply(401, { error: 'missing bearer token' });
       if (failures > 0) {
         failures--;
+        if (failureStatus === 'drop') return void req.socket.destroy();
+        if (failureStatus === 'stall') return;
         return reply(failureStatus, { error: 'fake Event API failure (failNext)' });
       }
       if (size > 64 << 20) return reply(413, { error: 'body too large' });

@@ -4,7 +4,7 @@
  * it with X_API_BASE_URL).
  */
 import * as http from 'node:http';
-import { ApiResponseError, TwitterApi, TwitterV2IncludesHelper, type ITwitterApiClientPlugin, type TwitterApiTokens } from 'twitter-api-v2';
+import { ApiPartialResponseError, ApiRequestError, ApiResponseError, TwitterApi, TwitterV2IncludesHelper, type ITwitterApiClientPlugin, type TwitterApiTokens } from 'twitter-api-v2';
 import { redirectPlugin } from '../../src/x/xClient';
 import { startFakeX, type FakeX } from './xServer';
 import { hmacSha1Signature, percentEncode, signatureBaseString } from './oauth1';
@@ -355,5 +355,82 @@ describe('OAuth 1.0a signing rules', () => {
     } finally {
       await fake.close();
     }
+  });
+});
+
+describe('network faults: the fake fails the way networks fail', () => {
+  let fake: FakeX;
+  beforeEach(async () => {
+    fake = await startFakeX({ consumerKey: APP.appKey, consumerSecret: APP.appSecret });
+    fake.addUser(OWNER, OWNER_TOKENS);
+  });
+  afterEach(() => fake.close());
+
+  /** What a plain GET saw: the answer's status and declared length, the bytes that came, and how it ended. */
+  function rawGet(url: string, timeoutMs = 2000): Promise<{ status?: number; declared?: number; received: number; ended: string }> {
+    return new Promise((resolve) => {
+      const seen: { status?: number; declared?: number; received: number } = { received: 0 };
+      const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+        seen.status = res.statusCode;
+        seen.declared = Number(res.headers['content-length']);
+        res.on('data', (c: Buffer) => (seen.received += c.length));
+        res.on('end', () => resolve({ ...seen, ended: 'complete' }));
+        res.on('error', (e) => resolve({ ...seen, ended: `response error: ${e.message}` }));
+      });
+      req.on('timeout', () => req.destroy(new Error('client timeout')));
+      req.on('error', (e) => resolve({ ...seen, ended: `request error: ${(e as NodeJS.ErrnoException).code ?? e.message}` }));
+    });
+  }
+  const body = Buffer.from('0123456789'.repeat(100));
+
+  test('drop closes the connection before any answer; reset sends a TCP reset; the next request is answered', async () => {
+    const url = fake.addMediaFile('/media/a.jpg', body, 'image/jpeg');
+    fake.injectFaults(/^\/media\/a\.jpg$/, [{ kind: 'drop' }, { kind: 'reset' }]);
+    expect(await rawGet(url)).toEqual({ received: 0, ended: 'request error: ECONNRESET' });
+    expect(await rawGet(url)).toEqual({ received: 0, ended: 'request error: ECONNRESET' });
+    expect(await rawGet(url)).toEqual({ status: 200, declared: 1000, received: 1000, ended: 'complete' });
+    expect(fake.requests.filter((r) => r.path === '/media/a.jpg')).toHaveLength(3);
+  });
+
+  test('truncate sends the full Content-Length and half the body, then closes (or stalls)', async () => {
+    const url = fake.addMediaFile('/media/b.jpg', body, 'image/jpeg');
+    fake.injectFaults(/^\/media\/b\.jpg$/, [{ kind: 'truncate' }, { kind: 'truncate', then: 'stall' }]);
+    expect(await rawGet(url)).toEqual({ status: 200, declared: 1000, received: 500, ended: 'response error: aborted' });
+    const started = Date.now();
+    expect(await rawGet(url, 300)).toEqual({ status: 200, declared: 1000, received: 500, ended: 'request error: client timeout' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(await rawGet(url)).toMatchObject({ received: 1000, ended: 'complete' });
+  });
+
+  test('stall sends nothing until the client gives up; with ms, the real answer comes late', async () => {
+    const url = fake.addMediaFile('/media/c.jpg', body, 'image/jpeg');
+    fake.injectFaults(/^\/media\/c\.jpg$/, [{ kind: 'stall' }, { kind: 'stall', ms: 200 }]);
+    expect(await rawGet(url, 300)).toEqual({ received: 0, ended: 'request error: client timeout' });
+    const started = Date.now();
+    expect(await rawGet(url)).toEqual({ status: 200, declared: 1000, received: 1000, ended: 'complete' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+  });
+
+  test('through twitter-api-v2: a drop is a request error, half a JSON body a partial response, a stall a timeout', async () => {
+    const owner = client(fake, OWNER_TOKENS);
+    fake.injectFaults(/^\/2\/users\/me$/, [{ kind: 'drop' }, { kind: 'truncate' }, { kind: 'stall' }]);
+    const failure = (p: Promise<unknown>): Promise<unknown> => p.then(() => new Error('expected a failure'), (e: unknown) => e);
+    const dropped = await failure(owner.v2.me());
+    expect(dropped).toBeInstanceOf(ApiRequestError);
+    const truncated = await failure(owner.v2.me());
+    expect(truncated).toBeInstanceOf(ApiPartialResponseError);
+    const stalled = await failure(owner.v2.get('users/me', undefined, { timeout: 300 }));
+    expect(stalled).toBeInstanceOf(ApiRequestError);
+    expect((stalled as Error).message).toBe('Request failed.');
+    expect((await owner.v2.me()).data.id).toBe(OWNER.id);
+  });
+
+  test('on the OAuth endpoints: half a form-encoded answer still parses, with the token secret cut short', async () => {
+    fake.injectFaults(/^\/oauth\/request_token$/, [{ kind: 'truncate' }]);
+    const link = await client(fake).generateAuthLink(CALLBACK, { linkMode: 'authenticate' });
+    // This is why the connector checks the answer itself: the library takes the half as a whole.
+    expect(link.oauth_token).toHaveLength(27);
+    expect(link.oauth_token_secret.length).toBeLessThan(32);
+    expect(link.oauth_callback_confirmed).toBeUndefined();
   });
 });

@@ -6,7 +6,8 @@
  *   every signed request's HMAC-SHA1 signature verified (see ./oauth1.ts).
  * - API v2: /2/users/me, /2/users/:id/tweets, /2/tweets?ids=, /2/tweets/:id, with field
  *   selection, expansions, X's HTML escaping, the 3,200-post timeline cap and rate-limit headers.
- * - Test controls: injected faults, token revocation, media files and a request log.
+ * - Test controls: injected faults (HTTP answers, or network failures: a dropped or reset
+ *   connection, half an answer, no answer at all), token revocation, media files and a request log.
  *
  * Plain node:http (no framework) so status codes, headers and bodies are exactly what we write.
  */
@@ -62,7 +63,23 @@ export interface FakeXRequest {
   /** Form-encoded body parameters, when there were any. */
   form?: Record<string, string>;
 }
-export interface FakeXFault { status: number; headers?: Record<string, string>; body?: unknown }
+/**
+ * One scripted answer to a matching request, used once:
+ * - `{ status, headers?, body? }`: that HTTP answer instead of the real one;
+ * - `{ kind: 'pass' }`: the real answer (to let the first requests through and fail a later one);
+ * - `{ kind: 'drop' }`: the connection is closed once the request is read, before any answer
+ *   (the client sees "socket hang up"); `{ kind: 'reset' }` the same with a TCP reset (ECONNRESET);
+ * - `{ kind: 'truncate' }`: the real answer's status and headers (its full Content-Length) and the
+ *   first half of its body, then the connection is closed — or, with `then: 'stall'`, left open
+ *   with nothing more sent;
+ * - `{ kind: 'stall' }`: nothing is sent and the connection stays open until the client gives up
+ *   (or the fake closes); with `ms`, the real answer comes after that long, if the client still waits.
+ */
+export type FakeXFault =
+  | { kind?: 'status'; status: number; headers?: Record<string, string>; body?: unknown }
+  | { kind: 'pass' | 'drop' | 'reset' }
+  | { kind: 'truncate'; then?: 'close' | 'stall' }
+  | { kind: 'stall'; ms?: number };
 export interface FakeX {
   /** 'http://127.0.0.1:PORT' (no trailing slash) */
   url: string;
@@ -364,11 +381,29 @@ export async function startFakeX(opts: FakeXOptions): Promise<FakeX> {
       ...(oauth ? { oauth } : {}), ...(bodyPairs.length ? { form: Object.fromEntries(bodyPairs) } : {}),
     });
 
-    // Injected faults win over everything, so tests can script 503s, 429s and 401s.
+    // Injected faults win over everything, so tests can script 503s, 429s, 401s and network failures.
     const fault = faults.find((fl) => { fl.match.lastIndex = 0; return fl.responses.length > 0 && fl.match.test(path); });
     if (fault) {
       const r = fault.responses.shift()!;
-      return send(res, r.status, r.body, r.headers);
+      switch (r.kind) {
+        case undefined:
+        case 'status':
+          return send(res, r.status, r.body, r.headers);
+        case 'pass':
+          break;
+        case 'drop':
+          return void req.socket.destroy();
+        case 'reset':
+          return void req.socket.resetAndDestroy();
+        case 'stall':
+          if (r.ms === undefined) return; // never answered: the client's timeout (or close()) ends it
+          await new Promise((resolve) => setTimeout(resolve, r.ms));
+          if (res.destroyed || req.socket.destroyed) return;
+          break; // then the real answer, late
+        case 'truncate':
+          cutOff(req, res, r.then ?? 'close');
+          break; // the real answer goes out, cut in half
+      }
     }
 
     const file = media.get(path);
@@ -386,6 +421,17 @@ export async function startFakeX(opts: FakeXOptions): Promise<FakeX> {
     }
     if (path.startsWith('/2/') && method === 'GET') return handleApi(res, path, url.searchParams, authTok());
     send(res, 404, { title: 'Not Found Error', detail: 'Not Found', type: 'about:blank', status: 404 });
+  }
+
+  /** Whatever is answered next goes out with its headers and half its body; then the connection closes or goes silent. */
+  function cutOff(req: http.IncomingMessage, res: http.ServerResponse, then: 'close' | 'stall'): void {
+    res.end = ((chunk?: unknown) => {
+      const body = typeof chunk === 'string' || Buffer.isBuffer(chunk) ? Buffer.from(chunk) : Buffer.alloc(0);
+      res.write(body.subarray(0, Math.floor(body.length / 2)), () => {
+        if (then === 'close') req.socket.destroy();
+      });
+      return res;
+    }) as typeof res.end;
   }
 
   const server = http.createServer((req, res) => {
