@@ -31,7 +31,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   if (err instanceof AppError) {
     if (err.status >= 500) {
       req.log.error({ err: { name: err.name, message: err.message, code: err.code } }, 'dependency failed');
-      // Dependency failures (X, Azure) are named but not detailed.
+      // A dependency failure's message is shown: it names the service and what happened ("X could
+      // not be reached (the connection was reset). Try again in a moment.") and holds no secret;
+      // the setup page shows it to the admin. Anything not ours is hidden as "Internal error" below.
       res.status(err.status).json({ Error: err.code, Message: err.message });
       return;
     }

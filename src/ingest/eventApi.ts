@@ -1,10 +1,21 @@
 import { createReadStream } from 'node:fs';
 import { ConfidentialClientApplication, type INetworkModule } from '@azure/msal-node';
-import { TransientError } from '../errors';
+import { networkFailure, seconds, TransientError } from '../errors';
 import { withRetry, type RetryPolicy } from './retry';
 
 /** The Event API's resource; the token is asked for with client credentials of the configured AAD app. */
 export const EVENT_API_SCOPE = 'https://microsoft.onmicrosoft.com/4e476d41-2395-42be-89ff-34cb9186a1ac/.default';
+
+/** Defaults for one attempt (RetryPolicy.tryTimeoutMs overrides both): a report streams a large body. */
+const TOKEN_TIMEOUT_MS = 30_000;
+const REPORT_TIMEOUT_MS = 120_000;
+
+/** msal's words for "AAD did not answer": its network errors keep no more detail than this. */
+function aadUnreachable(err: unknown): string | undefined {
+  const e = err as { errorCode?: unknown; errorMessage?: unknown };
+  if (e?.errorCode !== 'network_error') return networkFailure(err);
+  return typeof e.errorMessage === 'string' && /timeout/i.test(e.errorMessage) ? 'no answer in time' : 'the network request failed';
+}
 
 export enum ReportStatus {
   Success = 0,
@@ -57,14 +68,26 @@ export class EventApiClient {
   }
 
   private async token(clientId: string, clientSecret: string): Promise<string> {
+    const timeoutMs = this.opts.retry.tryTimeoutMs ?? TOKEN_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    // msal sets no timeout on the token request: a silent AAD would hold the report forever.
+    const silence = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TransientError(`AAD could not be reached (no answer within ${seconds(timeoutMs)})`)), timeoutMs);
+    });
     try {
-      const result = await this.client(clientId, clientSecret).acquireTokenByClientCredential({ scopes: [EVENT_API_SCOPE] });
+      const asked = this.client(clientId, clientSecret).acquireTokenByClientCredential({ scopes: [EVENT_API_SCOPE] });
+      asked.catch(() => undefined); // when the timeout wins, its late failure is nobody's
+      const result = await Promise.race([asked, silence]);
       if (!result?.accessToken) throw new Error('no access token in the answer');
       return result.accessToken;
     } catch (err) {
       // msal remembers a 429/5xx and replays it for up to 60 s; a fresh client really asks again.
       this.msal = undefined;
-      throw new TransientError(`Getting an AAD token for the Event API failed: ${(err as Error).message?.split('\n')[0] ?? err}`, { cause: err });
+      const phrase = err instanceof TransientError ? undefined : aadUnreachable(err);
+      const why = phrase ? `AAD could not be reached (${phrase})` : ((err as Error).message?.split('\n')[0] ?? String(err));
+      throw new TransientError(`Getting an AAD token for the Event API failed: ${why}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -102,6 +125,7 @@ export class EventApiClient {
     await withRetry(
       async () => {
         const token = await this.token(app.clientId, app.clientSecret);
+        const timeoutMs = this.opts.retry.tryTimeoutMs ?? REPORT_TIMEOUT_MS;
         let res: Response;
         try {
           res = await fetch(url, {
@@ -109,10 +133,12 @@ export class EventApiClient {
             headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': String(length) },
             body: body() as unknown as BodyInit,
             duplex: 'half',
-            signal: AbortSignal.any([AbortSignal.timeout(120_000), ...(signal ? [signal] : [])]),
+            signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]),
           } as RequestInit);
         } catch (err) {
-          throw new TransientError(`The Event API could not be reached: ${(err as Error).message}`, { cause: err });
+          if (signal?.aborted) throw err;
+          const phrase = networkFailure(err, timeoutMs) ?? (err as Error).message;
+          throw new TransientError(`The Event API could not be reached (${phrase})`, { cause: err });
         }
         await res.body?.cancel();
         if (!res.ok) throw new TransientError(`The Event API answered HTTP ${res.status}`);

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { networkFailure, seconds } from '../errors';
 import { refuseUrl, type HostPattern } from '../hosts';
 import type { RetryPolicy } from './retry';
 import { backoffMs, sleep } from './retry';
@@ -12,6 +13,7 @@ export interface MediaFetcherOptions {
   allowedHosts: HostPattern[];
   maxBytes: number;
   retry: RetryPolicy;
+  /** How long a download may go without receiving anything; default retry.tryTimeoutMs, else 60 s. */
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -24,6 +26,14 @@ const agents = {
 };
 
 type Attempt = MediaResult | { retry: string };
+
+class SilentTooLong extends Error {}
+
+/** Why an attempt failed, naming the host: "pbs.twimg.com could not be reached (the connection was reset)". */
+function unreachable(url: URL, err: Error): string {
+  const phrase = err instanceof SilentTooLong ? err.message : (networkFailure(err) ?? err.message);
+  return phrase.startsWith('the answer broke off') ? `${url.host}: ${phrase}` : `${url.host} could not be reached (${phrase})`;
+}
 
 function getOnce(url: URL, maxBytes: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<Attempt> {
   return new Promise((resolve, reject) => {
@@ -60,10 +70,11 @@ function getOnce(url: URL, maxBytes: number, timeoutMs: number, signal: AbortSig
         chunks.push(chunk);
       });
       res.on('end', () => resolve({ ok: true, base64: Buffer.concat(chunks, total).toString('base64'), bytes: total }));
-      res.on('error', (err) => resolve({ retry: err.message }));
+      res.on('error', (err) => resolve({ retry: unreachable(url, err) }));
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (err) => (signal?.aborted ? reject(err) : resolve({ retry: err.message })));
+    // Node's timeout is of silence: it also ends a download that stops halfway.
+    req.on('timeout', () => req.destroy(new SilentTooLong(`nothing received for ${seconds(timeoutMs)}`)));
+    req.on('error', (err) => (signal?.aborted ? reject(err) : resolve({ retry: unreachable(url, err) })));
   });
 }
 
@@ -78,7 +89,7 @@ export async function fetchMedia(raw: string, opts: MediaFetcherOptions): Promis
   let lastError = '';
   for (let attempt = 1; attempt <= opts.retry.attempts; attempt++) {
     opts.signal?.throwIfAborted();
-    const result = await getOnce(url, opts.maxBytes, opts.timeoutMs ?? 60_000, opts.signal);
+    const result = await getOnce(url, opts.maxBytes, opts.timeoutMs ?? opts.retry.tryTimeoutMs ?? 60_000, opts.signal);
     if (!('retry' in result)) return result;
     lastError = result.retry;
     if (attempt < opts.retry.attempts) await sleep(backoffMs(attempt, opts.retry), opts.signal);

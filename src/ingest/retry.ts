@@ -7,6 +7,12 @@ export interface RetryPolicy {
   /** First backoff; doubles each time, with full jitter. */
   baseMs: number;
   maxMs: number;
+  /**
+   * How long one attempt may wait for an answer before it is given up as a network failure and
+   * retried. Unset: each client's own default (X 30 s of silence, a media download 60 s, an AAD
+   * token 30 s, an Event API report 120 s). Tests shorten it to meet stalls quickly.
+   */
+  tryTimeoutMs?: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 1000, maxMs: 30_000 };

@@ -1,5 +1,5 @@
 import { AnonymousCredential, ContainerClient, RestError, StorageRetryPolicyType } from '@azure/storage-blob';
-import { PermanentError, TransientError } from '../errors';
+import { networkFailure, PermanentError, TransientError } from '../errors';
 
 /**
  * Uploads Items through the task's container SAS URL. Blob names are deterministic
@@ -30,9 +30,11 @@ export class ItemUploader {
       const status = err instanceof RestError ? err.statusCode : undefined;
       // 401/403/404: the SAS is wrong, expired or its container gone — retrying the task will not help.
       if (status === 401 || status === 403 || status === 404) {
-        throw new PermanentError(`Uploading ${name} was refused by Blob Storage (HTTP ${status}): the BlobSasUri is invalid or expired`, { cause: err });
+        throw new PermanentError(`Uploading ${name} was refused by Azure Blob Storage (HTTP ${status}): the BlobSasUri is invalid or expired`, { cause: err });
       }
-      throw new TransientError(`Uploading ${name} failed${status ? ` (HTTP ${status})` : ''}`, { cause: err });
+      // The SDK has retried already: say what its last try met.
+      const why = status ? `HTTP ${status}` : (networkFailure(err) ?? (err as Error)?.message ?? String(err));
+      throw new TransientError(`Uploading ${name} to Azure Blob Storage failed: ${why}`, { cause: err });
     }
   }
 }

@@ -45,7 +45,8 @@ export interface PostSourceOptions {
 
 /**
  * Reads posts from X API v2 with the job's tokens. Every call goes through withRetry: a 429 waits
- * until x-rate-limit-reset, 5xx and network errors back off; 401/403 become a PermanentError.
+ * until x-rate-limit-reset; 5xx and network failures (no answer, half an answer, none in time)
+ * back off; 401/403 become a PermanentError.
  * Pages are followed by next_token to the end, never stopping early: a page that leaves no
  * request in the window waits for the reset before the next one.
  */
@@ -55,7 +56,7 @@ export class PostSource {
   private readonly resumeAt = new Map<string, number>();
 
   constructor(private readonly opts: PostSourceOptions) {
-    this.client = createTwitterApi(opts.baseUrl, { ...opts.app, ...opts.user });
+    this.client = createTwitterApi(opts.baseUrl, { ...opts.app, ...opts.user }, opts.retry.tryTimeoutMs);
   }
 
   private async get(endpoint: string, query: Record<string, string>, what: string): Promise<PageResult> {

@@ -1,4 +1,4 @@
-import { InvalidInputError, NotFoundError } from '../errors';
+import { InvalidInputError, NotFoundError, TransientError } from '../errors';
 import type { Job, Store } from '../store/types';
 import type { XAccount, XGateway } from '../x/xClient';
 import { xAppCredentials } from './settings';
@@ -17,6 +17,20 @@ export class SignInExpiredError extends InvalidInputError {}
 export class SignInUnknownError extends InvalidInputError {}
 
 /**
+ * X did not answer (or not yet: a rate limit): the admin on the setup page is told what happened
+ * and to try again, and when. `how` is what to do again, e.g. 'Try again'.
+ */
+async function askingX<T>(call: Promise<T>, how: string): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (!(err instanceof TransientError)) throw err;
+    const when = err.retryAfterMs === undefined ? 'in a moment' : `in about ${Math.max(1, Math.ceil(err.retryAfterMs / 60_000))} min`;
+    throw new TransientError(`${err.message}. ${how} ${when}.`, { cause: err, retryAfterMs: err.retryAfterMs });
+  }
+}
+
+/**
  * The X sign-in (OAuth 1.0a, three-legged) for a job: a request token bound to the job id,
  * single use, expiring; its exchange stores the account's tokens on the job.
  */
@@ -29,7 +43,7 @@ export class SignInService {
 
   async begin(jobId: string, callbackUrl: string): Promise<string> {
     const app = await xAppCredentials(this.store);
-    const { url, token, tokenSecret } = await this.x.requestToken(app, callbackUrl);
+    const { url, token, tokenSecret } = await askingX(this.x.requestToken(app, callbackUrl), 'Try again');
     const createdAt = this.now();
     await this.store.putRequestToken({
       token,
@@ -50,7 +64,8 @@ export class SignInService {
     }
     if (request.expiresAt.getTime() <= this.now().getTime()) throw new SignInExpiredError('This sign-in has expired');
     const app = await xAppCredentials(this.store);
-    const tokens = await this.x.accessToken(app, request, verifier);
+    // The request token is spent: a new sign-in is what can be tried again.
+    const tokens = await askingX(this.x.accessToken(app, request, verifier), 'Click "Login with Twitter" to try again');
     return this.store.saveJobAuthorization(request.jobId, {
       accountId: tokens.userId,
       accountUsername: tokens.screenName,
@@ -74,7 +89,7 @@ export class SignInService {
 
   async account(jobId: string): Promise<XAccount> {
     const job = await this.authorizedJob(jobId);
-    return this.x.me(await xAppCredentials(this.store), { accessToken: job.accessToken, accessSecret: job.accessSecret });
+    return askingX(this.x.me(await xAppCredentials(this.store), { accessToken: job.accessToken, accessSecret: job.accessSecret }), 'Try again');
   }
 
   async entities(jobId: string): Promise<ConnectorEntity[]> {

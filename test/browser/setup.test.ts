@@ -159,6 +159,25 @@ describe('job setup page in a browser, through the X sign-in popup', () => {
     expect(x.requests.some((r) => r.path === '/oauth/request_token')).toBe(false);
   });
 
+  test('when X drops the connection as the admin logs in, then the page says X could not be reached and to try again, and the next try works', async () => {
+    x.injectFaults(/^\/oauth\/request_token$/, [{ kind: 'drop' }]);
+    t = await openContext(browser);
+    const page = await openSetup('job-1');
+    const alert = page.getByRole('alert').filter({ hasText: 'X could not be reached' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toBe(
+      'Requesting an X sign-in token: X could not be reached (the connection was closed before an answer). Try again in a moment.',
+    );
+    expect(await page.getByRole('button', { name: 'Login with Twitter' }).isVisible()).toBe(false);
+    await screenshot(page, 'setup-x-unreachable');
+    // The admin clicks Login web app again (the APISecretKey is still in the field); X answers now.
+    await page.getByRole('button', { name: 'Login web app' }).click();
+    const popup = await openXPopup(page);
+    await clickClosing(popup, popup.getByRole('button', { name: 'Authorize app' }));
+    await page.getByText(SUCCESS).waitFor();
+    expect(await isCreated('job-1')).toBe(true);
+  });
+
   test('when the X app does not list this callback URL, then the page says which URL to register', async () => {
     await x.close();
     x = await startFakeX({ ...X_APP, callbackUrls: ['https://elsewhere.example/Views/TwitterOAuth'] });
