@@ -194,11 +194,39 @@
     });
   }
 
+  function renderDeletions(d) {
+    var list = el('deletion-checks');
+    list.replaceChildren();
+    d.Checks.forEach(function (c) {
+      var text = c.Ok
+        ? 'Job ' + c.JobId + ': checked ' + count(c.Checked) + ' archived posts at ' + formatTime(c.At) + ' UTC; ' + count(c.Found) + ' new deletions.'
+        : 'Job ' + c.JobId + ': the deletion check at ' + formatTime(c.At) + ' UTC failed. ' + c.Message;
+      list.appendChild(node('li', text, c.Ok ? '' : 'task-error'));
+    });
+    if (!d.Checks.length) list.appendChild(node('li', 'No deletion check has run yet.', 'muted'));
+    var body = el('deletions-table').querySelector('tbody');
+    body.replaceChildren();
+    el('deletions-empty').hidden = d.Recent.length > 0;
+    el('deletions-table').parentNode.hidden = d.Recent.length === 0;
+    d.Recent.forEach(function (x) {
+      var tr = document.createElement('tr');
+      var th = node('th', x.JobId + ' / ' + x.PostId);
+      th.scope = 'row';
+      tr.appendChild(th);
+      cell(tr, x.Action + (x.Reason ? ' (' + x.Reason + ')' : '') + (x.Via === 'lookup' ? ', found by a lookup by id' : ''));
+      cell(tr, formatTime(x.OccurredAt));
+      cell(tr, formatTime(x.LearnedAt));
+      cell(tr, x.DeliveredIn || 'not yet: the next task delivers it');
+      body.appendChild(tr);
+    });
+  }
+
   function render(report) {
     renderHealth(report.Health);
     renderJobs(report.Jobs);
     renderCharts(report.Jobs);
     renderTasks(report.Tasks);
+    renderDeletions(report.Deletions);
     el('cap-value').textContent = count(report.DailyItemCap);
     refreshMessage.textContent = 'Updated ' + formatTime(report.GeneratedAt) + ' UTC.';
   }

@@ -4,6 +4,7 @@ import { EventApiClient } from './ingest/eventApi';
 import type { PostReaderFactory } from './ingest/processTask';
 import { DEFAULT_RETRY, type RetryPolicy } from './ingest/retry';
 import { PostSource } from './ingest/xPosts';
+import { ComplianceClient } from './x/complianceClient';
 import { XGateway } from './x/xClient';
 
 /** The clients of the services the connector calls, built once and handed down. */
@@ -14,6 +15,8 @@ export interface Clients {
   posts: PostReaderFactory;
   /** AAD tokens and the Event API (the worker); one msal client, so its token cache lasts. */
   eventApi: EventApiClient;
+  /** X's batch compliance, for the daily deletion check (the worker). */
+  compliance: ComplianceClient;
 }
 
 export interface ClientOptions {
@@ -35,6 +38,7 @@ export function createClients(config: Config, opts: ClientOptions = {}): Clients
         signal,
         onRetry: (what, err, waitMs) => log.warn({ what, err: err.message, waitMs }, 'X call failed; retrying'),
       }),
+    compliance: new ComplianceClient(config.xApiBaseUrl),
     eventApi: new EventApiClient({
       baseUrl: config.eventApiBaseUrl,
       authorityHost: config.aadAuthorityHost,

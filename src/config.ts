@@ -54,6 +54,12 @@ export const envSchema = z.object({
     .trim()
     .refine((v) => validCron(v), { message: 'INGEST_CRON must be a cron pattern of 5 or 6 fields, e.g. */5 * * * * * (every 5 seconds)' })
     .default('*/5 * * * * *'),
+  DELETION_CHECK_CRON: z
+    .string()
+    .trim()
+    .refine((v) => validCron(v), { message: 'DELETION_CHECK_CRON must be a cron pattern of 5 or 6 fields, e.g. 0 30 3 * * * (03:30 every day)' })
+    .default('0 30 3 * * *'),
+  DELETION_CHECK_DAYS: intFromEnv(1, 3650).default(30),
   MAX_ATTACHMENT_MB: z.coerce.number().positive().max(1024).default(10),
   // Default per store (see parseEnv): 300 s embedded, 45 s on Azure queues.
   TASK_VISIBILITY_SECONDS: intFromEnv(2, 12 * 3600).optional(),
@@ -76,6 +82,9 @@ export interface Config {
   allowedMediaHosts: HostPattern[];
   dailyItemCap: number;
   ingestCron: string;
+  /** When the daily deletion check runs, and how many days of archived posts it asks X about. */
+  deletionCheckCron: string;
+  deletionCheckDays: number;
   maxAttachmentBytes: number;
   /** How long a leased task stays hidden; a crashed worker's task is retried after it. */
   taskVisibilityMs: number;
@@ -137,6 +146,8 @@ export function parseEnv(env: Env): Omit<Config, 'tenantId' | 'apiSecretKey'> & 
     allowedMediaHosts: e.ALLOWED_MEDIA_HOSTS,
     dailyItemCap: e.DAILY_ITEM_CAP,
     ingestCron: e.INGEST_CRON,
+    deletionCheckCron: e.DELETION_CHECK_CRON,
+    deletionCheckDays: e.DELETION_CHECK_DAYS,
     maxAttachmentBytes: Math.floor(e.MAX_ATTACHMENT_MB * 1024 * 1024),
     taskVisibilityMs: (e.TASK_VISIBILITY_SECONDS ?? defaultVisibilitySeconds(e.STORAGE_CONNECTION_STRING)) * 1000,
     logLevel: e.LOG_LEVEL,

@@ -21,7 +21,8 @@ export interface Item {
   SchemaVersion: '1.0';
   Id: string;
   SourceType: 'Twitter';
-  ItemType: 'Tweet';
+  /** Tweet: a post; TweetDeletion: X reported an archived post gone (SPEC, "A faithful record"). */
+  ItemType: 'Tweet' | 'TweetDeletion';
   ContainerId: string;
   ContainerName: string;
   ThreadId: string | null;

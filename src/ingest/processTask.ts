@@ -125,7 +125,7 @@ async function sourceContext(task: TaskMessage, deps: TaskDeps, log: Logger): Pr
     log,
     deps.signal,
   );
-  return { task, job: readyJob(job, job.accountId), window: { start: new Date(task.startTime), end: new Date(task.endTime) }, x, log };
+  return { task, job: readyJob(job, job.accountId), window: { start: new Date(task.startTime), end: new Date(task.endTime) }, x, store: deps.store, log };
 }
 
 function readyJob(job: Job, accountId: string) {
@@ -136,9 +136,10 @@ function readyJob(job: Job, accountId: string) {
 async function archive(task: TaskMessage, deps: TaskDeps, book: TaskBook, spool: Spool, log: Logger): Promise<Outcome> {
   const ctx = await sourceContext(task, deps, log);
   if (!('task' in ctx)) return ctx;
+  const sources = sourcesFor(ctx);
   let counts;
   try {
-    counts = await fetchToSpool(sourcesFor(ctx), ctx, spool, log);
+    counts = await fetchToSpool(sources, ctx, spool, log);
   } catch (err) {
     if (err instanceof PermanentError && err.authRevoked) {
       await deps.store.setNeedsRelogin(task.jobId, true);
@@ -149,7 +150,8 @@ async function archive(task: TaskMessage, deps: TaskDeps, book: TaskBook, spool:
   const allowance = await reserveDays(book, counts, deps.config.dailyItemCap, log);
   const delivery = await deliver(spool, allowance, {
     config: deps.config,
-    sinks: sinksFor(task),
+    sources,
+    sinks: sinksFor({ task, store: deps.store }),
     container: { id: ctx.job.accountId, name: ctx.job.accountName },
     retry: deps.retry,
     uploadConcurrency: deps.uploadConcurrency,

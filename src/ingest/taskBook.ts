@@ -64,11 +64,15 @@ export class TaskBook {
     return { accepted, rejected: reservation.rejected };
   }
 
-  /** Records what the run came to; a failed run gives its days' room back (nothing of it is archived). */
+  /**
+   * Records what the run came to. Nothing of a failed run is archived: its days' room goes back,
+   * and so do the deletions it took, for a later task to deliver.
+   */
   async settle(result: RunResult): Promise<void> {
-    if (result.status !== 'success' && this.run.reservedDays?.length) {
-      await this.store.releaseDays(this.run.jobId, this.run.taskId, this.run.reservedDays);
+    if (result.status !== 'success') {
+      if (this.run.reservedDays?.length) await this.store.releaseDays(this.run.jobId, this.run.taskId, this.run.reservedDays);
       this.run.reservedDays = [];
+      await this.store.releaseDeletions(this.run.jobId, this.run.taskId);
     }
     Object.assign(this.run, result);
     await this.save();

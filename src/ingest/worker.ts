@@ -5,6 +5,7 @@ import { createClients, type Clients } from '../composition';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Lease, Store, TaskRun } from '../store/types';
+import { checkDeletions } from './deletionCheck';
 import { CannotReportError, processTask } from './processTask';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry';
 
@@ -51,6 +52,7 @@ export function createWorker(opts: WorkerOptions): Worker {
   const visibilityMs = opts.visibilityMs ?? config.taskVisibilityMs;
   const clients = opts.clients ?? createClients(config, { networkClient: opts.networkClient, retry });
   let schedule: ScheduledTask | undefined;
+  let deletionSchedule: ScheduledTask | undefined;
   let stopping = false;
   let current: { promise: Promise<unknown>; abort: AbortController } | undefined;
   /** A lease being taken: stop() waits for it, so a task leased as shutdown began goes back at once. */
@@ -162,6 +164,9 @@ export function createWorker(opts: WorkerOptions): Worker {
     return ran;
   }
 
+  // node-cron warns on every skipped overlapping run otherwise.
+  const quietCronLogger = { info: () => undefined, warn: () => undefined, debug: () => undefined, error: (m: unknown) => log.error({ err: String(m) }, 'scheduler error') };
+
   /** Tasks a dead process of this host still holds go back to the queue before the first run. */
   async function recoverDeadLeases(): Promise<void> {
     try {
@@ -191,16 +196,28 @@ export function createWorker(opts: WorkerOptions): Worker {
         {
           name: 'ingest',
           noOverlap: true,
-          // node-cron warns on every skipped overlapping run otherwise.
-          logger: { info: () => undefined, warn: () => undefined, debug: () => undefined, error: (m) => log.error({ err: String(m) }, 'scheduler error') },
+          logger: quietCronLogger,
         },
       );
-      log.info({ cron: config.ingestCron }, 'worker scheduled');
+      deletionSchedule = cron.schedule(
+        config.deletionCheckCron,
+        async () => {
+          try {
+            await checkDeletions({ store, compliance: clients.compliance, logger: log, days: config.deletionCheckDays });
+          } catch (err) {
+            log.error({ err: (err as Error).message }, 'deletion check failed');
+          }
+        },
+        { name: 'deletion-check', noOverlap: true, logger: quietCronLogger },
+      );
+      log.info({ cron: config.ingestCron, deletionCheckCron: config.deletionCheckCron }, 'worker scheduled');
     },
     async stop() {
       stopping = true;
-      await schedule?.stop();
-      await schedule?.destroy();
+      for (const s of [schedule, deletionSchedule]) {
+        await s?.stop();
+        await s?.destroy();
+      }
       await leasing?.catch(() => undefined);
       const running = current;
       if (running) {

@@ -7,6 +7,18 @@ import { sleep, withRetry, type RetryPolicy } from './retry';
 export interface PostPage {
   data: TweetV2[];
   includes: ApiV2Includes;
+  /** What X said of posts it did not return (a lookup by id: deleted, protected…). */
+  errors?: XResourceError[];
+}
+
+/** One entry of X's `errors[]`: a resource it did not return, and why. */
+export interface XResourceError {
+  title?: string;
+  detail?: string;
+  type?: string;
+  resource_type?: string;
+  resource_id?: string;
+  value?: string;
 }
 
 /** Everything the Item needs: full text, threading, references expanded, edits, likes, author, media. */
@@ -24,7 +36,7 @@ interface PageResult {
   includes?: ApiV2Includes;
   meta?: { next_token?: string; result_count?: number };
   /** X answers 200 with only errors when the account itself is gone (deleted, suspended). */
-  errors?: { title?: string; detail?: string; resource_type?: string }[];
+  errors?: XResourceError[];
 }
 
 /**
@@ -108,12 +120,12 @@ export class PostSource {
     } while (token);
   }
 
-  /** Posts by id (DirtyEntities), 100 per call; ids X no longer has are skipped. */
+  /** Posts by id (DirtyEntities), 100 per call; ids X no longer has come back in the page's errors. */
   async *byIds(ids: string[]): AsyncGenerator<PostPage> {
     for (let i = 0; i < ids.length; i += 100) {
       const batch = ids.slice(i, i + 100);
       const page = await this.get('tweets', { ...POST_QUERY, ids: batch.join(',') }, 'Reading posts by id');
-      if (page.data?.length) yield { data: page.data, includes: page.includes ?? {} };
+      if (page.data?.length || page.errors?.length) yield { data: page.data ?? [], includes: page.includes ?? {}, ...(page.errors?.length ? { errors: page.errors } : {}) };
     }
   }
 }

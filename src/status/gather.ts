@@ -21,7 +21,15 @@ export interface StatusReport {
   };
   Jobs: JobStatus[];
   Tasks: TaskRow[];
+  Deletions: {
+    /** The last deletion check of each job: when, what it asked, what it found, or what to change. */
+    Checks: { JobId: string; At: string; Ok: boolean; Checked: number; Found: number; Message: string | null }[];
+    /** Deletions X reported, newest learned first. */
+    Recent: { JobId: string; PostId: string; Action: string; Reason: string | null; OccurredAt: string | null; LearnedAt: string; Via: string; DeliveredIn: string | null }[];
+  };
 }
+
+export const DELETIONS_SHOWN = 50;
 
 export interface JobStatus {
   JobId: string;
@@ -161,11 +169,13 @@ function lastReport(runs: TaskRun[]): StatusReport['Health']['LastReport'] {
 export async function gatherStatus(opts: GatherOptions): Promise<StatusReport> {
   const now = opts.clock();
   const days = lastDays(now);
-  const [settings, jobs, runs, totals] = await Promise.all([
+  const [settings, jobs, runs, totals, checks, deletions] = await Promise.all([
     opts.store.getSettings(),
     opts.store.listJobs(),
     opts.store.listTaskRuns(RUNS_SCANNED),
     opts.store.dayTotals(days[0]!),
+    opts.store.listDeletionChecks(),
+    opts.store.listDeletions(DELETIONS_SHOWN),
   ]);
   const missing = missingSettings(settings);
   const configured: StatusReport['Health']['Configured'] = missing.length
@@ -214,5 +224,18 @@ export async function gatherStatus(opts: GatherOptions): Promise<StatusReport> {
     Health: { Configured: configured, XReachable: await xHealth(opts, settings, jobs), LastReport: lastReport(runs) },
     Jobs: jobStatuses,
     Tasks: runs.slice(0, TASKS_SHOWN).map(taskRow),
+    Deletions: {
+      Checks: checks.map((c) => ({ JobId: c.jobId, At: c.at, Ok: c.ok, Checked: c.checked, Found: c.found, Message: c.message })),
+      Recent: deletions.map((d) => ({
+        JobId: d.jobId,
+        PostId: d.postId,
+        Action: d.action,
+        Reason: d.reason,
+        OccurredAt: d.occurredAt,
+        LearnedAt: d.learnedAt,
+        Via: d.via,
+        DeliveredIn: d.claimedBy,
+      })),
+    },
   };
 }

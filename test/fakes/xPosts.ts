@@ -73,6 +73,16 @@ export class PostStore {
     return { ...p, author_id: gen.authorId };
   }
 
+  /** The post is gone, as a deleted post is: no timeline or lookup serves it any more. */
+  remove(id: string): boolean {
+    const e = this.byId.get(id);
+    if (!e) return false;
+    e.dead = true;
+    this.byId.delete(id);
+    for (const l of this.byAuthor.values()) l.sorted = false;
+    return true;
+  }
+
   get(id: string): FakeXPost | undefined {
     const e = this.byId.get(id);
     return e && this.materialize(e);

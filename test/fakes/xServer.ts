@@ -15,6 +15,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { parseOAuthHeader, verifySignature } from './oauth1';
+import { createFakeCompliance, type FakeCompliance } from './xCompliance';
 import { ID_PATTERN, PostStore, decodeCursor, notFound, renderPosts, renderUser, type FieldSets } from './xPosts';
 
 export interface FakeXUser { id: string; name: string; username: string; profile_image_url?: string }
@@ -95,6 +96,10 @@ export interface FakeX {
   injectFaults(match: RegExp, responses: FakeXFault[]): void;
   revoke(accessToken: string): void;
   requests: FakeXRequest[];
+  /** Deletes a post: no endpoint serves it any more, lookups answer resource-not-found, batch compliance reports it. */
+  deletePost(id: string): void;
+  /** Batch compliance (app-only token, jobs, upload and download URLs): see ./xCompliance.ts. */
+  compliance: FakeCompliance;
 }
 
 const WINDOW_MS = 15 * 60 * 1000;
@@ -154,6 +159,7 @@ export async function startFakeX(opts: FakeXOptions): Promise<FakeX> {
     res.writeHead(status, { 'content-type': type, 'content-length': String(payload.length), ...lower });
     res.end(payload);
   }
+  const compliance = createFakeCompliance({ consumerKey: opts.consumerKey, consumerSecret: opts.consumerSecret, base: () => base, send });
   const sendHtml = (res: http.ServerResponse, status: number, body: string): void =>
     send(res, status, body, { 'content-type': 'text/html; charset=utf-8' });
   /** X answers the OAuth token endpoints with form-encoded text labelled text/html. */
@@ -415,6 +421,7 @@ export async function startFakeX(opts: FakeXOptions): Promise<FakeX> {
     // The signature base URL is exactly what the request hit: scheme, Host header and path.
     const baseUrl = `http://${(req.headers.host ?? '').toLowerCase()}${path}`;
     const authTok = (): string | undefined => authenticate(method, baseUrl, queryPairs, bodyPairs, oauth);
+    if (compliance.handle({ req, res, path, method, raw, url })) return;
     if (path.startsWith('/oauth/')) {
       const params = new URLSearchParams([...queryPairs, ...bodyPairs, ...Object.entries(oauth ?? {})]);
       return handleOAuth(req, res, path, params, authTok);
@@ -449,6 +456,11 @@ export async function startFakeX(opts: FakeXOptions): Promise<FakeX> {
   return {
     url: base,
     requests,
+    compliance,
+    deletePost(id) {
+      if (!posts.remove(id)) throw new Error(`fake X: no post ${id} to delete`);
+      compliance.reportPost(id, { reason: 'deleted', redacted_at: new Date().toISOString() });
+    },
     close: () => new Promise<void>((resolve, reject) => {
       server.close((err) => (err ? reject(err) : resolve()));
       server.closeAllConnections(); // keep-alive sockets from http.Agent would hold close() open

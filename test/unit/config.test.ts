@@ -19,6 +19,8 @@ describe('configuration schema', () => {
       eventApiBaseUrl: 'https://webhook.ingestion.office.com/',
       dailyItemCap: 200000,
       ingestCron: '*/5 * * * * *',
+      deletionCheckCron: '0 30 3 * * *',
+      deletionCheckDays: 30,
       maxAttachmentBytes: 10 * 1024 * 1024,
       logLevel: 'info',
       storageConnectionString: undefined,
@@ -39,6 +41,8 @@ describe('configuration schema', () => {
     ['INGEST_CRON', { INGEST_CRON: 'every five seconds' }],
     ['INGEST_CRON', { INGEST_CRON: '61 * * * *' }],
     ['INGEST_CRON', { INGEST_CRON: '* * * * * * *' }],
+    ['DELETION_CHECK_CRON', { DELETION_CHECK_CRON: 'daily' }],
+    ['DELETION_CHECK_DAYS', { DELETION_CHECK_DAYS: '0' }],
     ['TENANT_ID', { TENANT_ID: 'contoso.onmicrosoft.com' }],
     ['TENANT_ID', { TENANT_ID: '9188040d-6c67-4c5b-b112-36a304b66da' }],
   ])('when %s is wrong, then start-up stops with a message naming it', (name, env) => {

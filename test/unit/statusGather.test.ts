@@ -270,6 +270,26 @@ describe('jobs, days and tasks', () => {
   });
 });
 
+describe('deletions', () => {
+  test('when checks ran and X reported deletions, then the report lists each job\'s last check (with what to change) and the deletions, newest first', async () => {
+    await store.saveDeletionCheck({ jobId: 'job-1', at: '2025-03-30T03:30:00.000Z', ok: true, checked: 12, found: 1, message: null });
+    await store.saveDeletionCheck({ jobId: 'job-2', at: '2025-03-30T03:30:01.000Z', ok: false, checked: 0, found: 0, message: 'X refused the batch compliance endpoints (HTTP 403)' });
+    const base = { jobId: 'job-1', action: 'delete', reason: 'deleted', occurredAt: '2025-03-29T10:00:00.000Z', conversationId: null, via: 'compliance' as const };
+    await store.recordDeletion({ ...base, postId: '11', learnedAt: '2025-03-29T03:30:00.000Z' });
+    await store.recordDeletion({ ...base, postId: '12', learnedAt: '2025-03-30T03:30:00.000Z', reason: null, via: 'lookup' });
+    await store.claimDeletions('job-1', 'task-9', '2025-03-29T23:59:59.999Z');
+    const { Deletions } = await gather();
+    expect(Deletions.Checks).toEqual([
+      { JobId: 'job-1', At: '2025-03-30T03:30:00.000Z', Ok: true, Checked: 12, Found: 1, Message: null },
+      { JobId: 'job-2', At: '2025-03-30T03:30:01.000Z', Ok: false, Checked: 0, Found: 0, Message: 'X refused the batch compliance endpoints (HTTP 403)' },
+    ]);
+    expect(Deletions.Recent).toEqual([
+      { JobId: 'job-1', PostId: '12', Action: 'delete', Reason: null, OccurredAt: '2025-03-29T10:00:00.000Z', LearnedAt: '2025-03-30T03:30:00.000Z', Via: 'lookup', DeliveredIn: null },
+      { JobId: 'job-1', PostId: '11', Action: 'delete', Reason: 'deleted', OccurredAt: '2025-03-29T10:00:00.000Z', LearnedAt: '2025-03-29T03:30:00.000Z', Via: 'compliance', DeliveredIn: 'task-9' },
+    ]);
+  });
+});
+
 describe('lastDays', () => {
   test('when it is just after midnight UTC, then today is the last of 30 days', () => {
     const d = lastDays(new Date('2024-03-01T00:00:01Z'));

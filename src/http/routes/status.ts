@@ -12,7 +12,7 @@ export function statusRoutes(ctx: AppContext): Router {
   const x = new XReachability({ me: (app, user) => gateway.me(app, user), clock: ctx.clock, xApiBaseUrl: ctx.config.xApiBaseUrl });
 
   router.get('/status', (_req, res) => {
-    res.render('status', { title: 'Connector Status', dailyItemCap: ctx.config.dailyItemCap });
+    res.render('status', { title: 'Connector Status', dailyItemCap: ctx.config.dailyItemCap, deletionCheckDays: ctx.config.deletionCheckDays });
   });
 
   router.get('/api/status', ctx.requireAuth, async (req, res) => {

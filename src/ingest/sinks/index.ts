@@ -1,10 +1,13 @@
-import type { TaskMessage } from '../../store/types';
+import { ArchivedPostsSink } from './archivedPosts';
 import { ImportContainerSink } from './importContainer';
-import type { Sink, SinkFactory } from './sink';
+import type { Sink, SinkContext, SinkFactory } from './sink';
 
-/** Every sink an Item is delivered to. A new sink is its own file and one line here. */
-const SINKS: readonly SinkFactory[] = [(task) => new ImportContainerSink(task)];
+/** Every sink an Item is delivered to, in order. A new sink is its own file and one line here. */
+const SINKS: readonly SinkFactory[] = [
+  ({ task }) => new ImportContainerSink(task),
+  ({ task, store }) => new ArchivedPostsSink(task, store),
+];
 
-export function sinksFor(task: TaskMessage): Sink[] {
-  return SINKS.map((make) => make(task)).filter((s): s is Sink => s !== undefined);
+export function sinksFor(ctx: SinkContext): Sink[] {
+  return SINKS.map((make) => make(ctx)).filter((s): s is Sink => s !== undefined);
 }

@@ -1,26 +1,31 @@
-import type { TweetV2 } from 'twitter-api-v2';
-import type { TaskMessage } from '../../store/types';
-import type { Item } from '../item';
+import type { Store, TaskMessage } from '../../store/types';
+import type { MadeItem } from '../sources/source';
 
 /** One Item ready to be delivered: its JSON bytes as uploaded, and what it was made from. */
-export interface DeliveredItem {
-  item: Item;
-  /** The Item's JSON, UTF-8, byte for byte what every sink stores. */
-  body: Buffer;
-  /** The source the record came from (timeline, dirtyEntities, …). */
+export interface DeliveredItem extends MadeItem {
+  /** The source the record came from (timeline, dirtyEntities, deletions, …). */
   source: string;
-  /** The X record the Item was made from, as X returned it. */
-  record: TweetV2;
+  /** The record the Item was made from, as its source gave it (X's object, as X returned it). */
+  record: unknown;
 }
 
 /**
- * Where Items go: the Import service's container of the task (SAS URL), and later an archive
- * copy. A sink must accept the same item again (a retried task) without duplicating it.
+ * Where Items go: the Import service's container of the task, the job's list of archived posts,
+ * and later an archive copy. A sink must accept the same item again (a retried task) without
+ * duplicating it.
  */
 export interface Sink {
   readonly name: string;
   put(delivered: DeliveredItem, signal?: AbortSignal): Promise<void>;
+  /** Writes what the sink still holds, once every item was put. */
+  finish?(): Promise<void>;
+}
+
+/** What a sink is built with for one task. */
+export interface SinkContext {
+  task: TaskMessage;
+  store: Store;
 }
 
 /** Builds a sink for one task; undefined when it is switched off. */
-export type SinkFactory = (task: TaskMessage) => Sink | undefined;
+export type SinkFactory = (ctx: SinkContext) => Sink | undefined;

@@ -1,3 +1,4 @@
+import { deletionsSource } from './deletions';
 import { dirtyEntitiesSource } from './dirtyEntities';
 import type { Source, SourceContext } from './source';
 import { timelineSource } from './timeline';
@@ -6,7 +7,12 @@ import { timelineSource } from './timeline';
  * Every source, in the order they are read: a record given by an earlier one is not taken again
  * from a later one. A new source is its own file and one line here.
  */
-const SOURCES: readonly Source[] = [dirtyEntitiesSource, timelineSource];
+const SOURCES = [
+  dirtyEntitiesSource,
+  timelineSource,
+  // Last: a deletion a lookup above found in this task is delivered in it.
+  deletionsSource,
+] as Source[];
 
 export function sourcesFor(ctx: SourceContext): Source[] {
   return SOURCES.filter((s) => s.wanted(ctx));

@@ -1,6 +1,9 @@
-import type { ApiV2Includes, TweetV2 } from 'twitter-api-v2';
+import type { ApiV2Includes } from 'twitter-api-v2';
+import type { Config } from '../../config';
 import type { Logger } from '../../logger';
-import type { TaskMessage } from '../../store/types';
+import type { ArchivedPost, Store, TaskMessage } from '../../store/types';
+import type { Container, Item } from '../item';
+import type { RetryPolicy } from '../retry';
 import type { PostSource } from '../xPosts';
 
 /** A job whose X account is signed in: what every source reads with. */
@@ -16,12 +19,19 @@ export interface SourceContext {
   job: ReadyJob;
   window: { start: Date; end: Date };
   x: PostSource;
+  store: Store;
   log: Logger;
 }
 
+/** Any record a source yields: it has an id (the Item's) and the time it counts on. */
+export interface SourceRecord {
+  id: string;
+  created_at?: string;
+}
+
 /** One page of records a source yields, with the objects X expanded for it. */
-export interface SourcePage {
-  data: TweetV2[];
+export interface SourcePage<R extends SourceRecord = SourceRecord> {
+  data: R[];
   includes: ApiV2Includes;
 }
 
@@ -30,14 +40,39 @@ export interface SpooledPage extends SourcePage {
   source: string;
 }
 
+/** What making an Item may use: the task's container, and media downloads bounded across the task. */
+export interface ItemContext {
+  config: Config;
+  container: Container;
+  retry: RetryPolicy;
+  /** Runs a download in the task's bounded pool. */
+  download<T>(fn: () => Promise<T>): Promise<T>;
+  signal?: AbortSignal;
+  log: Logger;
+}
+
+/** A record made into an Item, with its JSON bytes as every sink stores them. */
+export interface MadeItem {
+  item: Item;
+  body: Buffer;
+  /** Attachments kept without content (too large, not allowed, unreachable). */
+  skipped: number;
+  /** Set for an archived post: what the job's list of archived posts keeps of it. */
+  archived?: Omit<ArchivedPost, 'taskId'>;
+}
+
 /**
- * Where records come from (the account's timeline, DirtyEntities; later mentions, DMs, deletion
- * records, imported archives). A source yields only the records its task should deliver; the
- * fetch stage drops a record another source already gave and counts the rest per day.
+ * Where records come from (the account's timeline, DirtyEntities, deletion records; later
+ * mentions, DMs, imported archives), and how its records become Items. A source yields only the
+ * records its task should deliver; the fetch stage drops a record another source already gave
+ * and counts the rest per day.
  */
-export interface Source {
+export interface Source<R extends SourceRecord = SourceRecord> {
   readonly name: string;
+  /** Its record ids can never be another source's (`<postId>-deleted`): no need to check them against the others'. */
+  readonly disjointIds?: boolean;
   /** Whether this task asks anything of the source at all. */
   wanted(ctx: SourceContext): boolean;
-  pages(ctx: SourceContext): AsyncIterable<SourcePage>;
+  pages(ctx: SourceContext): AsyncIterable<SourcePage<R>>;
+  makeItem(record: R, page: SourcePage<R>, ctx: ItemContext): Promise<MadeItem>;
 }

@@ -1,10 +1,12 @@
+import type { TweetV2 } from 'twitter-api-v2';
+import { makePostItem } from './postItems';
 import type { Source, SourceContext, SourcePage } from './source';
 
 /** The account's own posts created in the task's window (X filters by start_time/end_time; so do we). */
-export const timelineSource: Source = {
+export const timelineSource: Source<TweetV2> = {
   name: 'timeline',
   wanted: () => true,
-  async *pages(ctx: SourceContext): AsyncIterable<SourcePage> {
+  async *pages(ctx: SourceContext): AsyncIterable<SourcePage<TweetV2>> {
     const start = ctx.window.start.getTime();
     const end = ctx.window.end.getTime();
     for await (const page of ctx.x.timeline(ctx.job.accountId, ctx.window.start, ctx.window.end)) {
@@ -15,4 +17,5 @@ export const timelineSource: Source = {
       if (data.length) yield { data, includes: page.includes };
     }
   },
+  makeItem: makePostItem,
 };

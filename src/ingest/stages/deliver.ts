@@ -1,17 +1,17 @@
-import pLimit, { type LimitFunction } from 'p-limit';
-import type { TweetV2 } from 'twitter-api-v2';
+import pLimit from 'p-limit';
 import type { Config } from '../../config';
 import type { Logger } from '../../logger';
 import { compareIds } from '../../store/shared';
-import { dayOf, Includes, ItemBody, mapPost, mediaToFetch, type Container } from '../item';
-import { fetchMedia } from '../media';
+import { dayOf, type Container } from '../item';
 import type { RetryPolicy } from '../retry';
 import type { DeliveredItem, Sink } from '../sinks/sink';
+import type { ItemContext, Source, SourceRecord, SpooledPage } from '../sources/source';
 import type { Spool } from '../spool';
 import type { Allowance } from './reserve';
 
 export interface DeliverOptions {
   config: Config;
+  sources: Source[];
   sinks: Sink[];
   container: Container;
   retry: RetryPolicy;
@@ -29,66 +29,37 @@ export interface Delivery {
   failed: unknown;
 }
 
-/** Downloads the media a post shows, once per file, bounded across the task: content by URL, null when skipped. */
-async function downloadMedia(post: TweetV2, inc: Includes, opts: DeliverOptions, downloads: LimitFunction): Promise<Map<string, string | null>> {
-  const { config, retry, signal, log } = opts;
-  // A retweet shows its original's media: one download per file, not one per place it appears.
-  const refs = [...new Map(mediaToFetch(post, inc).map((r) => [r.url, r])).values()];
-  const media = new Map<string, string | null>();
-  await Promise.all(
-    refs.map((ref) =>
-      downloads(async () => {
-        const r = await fetchMedia(ref.url, { allowedHosts: config.allowedMediaHosts, maxBytes: config.maxAttachmentBytes, retry, signal });
-        if (!r.ok) log.warn({ url: ref.url, reason: r.reason, detail: r.detail }, 'attachment kept without content');
-        media.set(ref.url, r.ok ? r.base64 : null);
-      }),
-    ),
-  );
-  return media;
-}
-
-/** Maps a post with its downloaded media to the Item and its bytes; counts the attachments kept without content. */
-function makeItem(post: TweetV2, inc: Includes, media: Map<string, string | null>, container: Container): { body: Buffer; item: DeliveredItem['item']; skipped: number } {
-  const body = new ItemBody();
-  const item = mapPost(post, inc, container, (ref) => {
-    const base64 = media.get(ref.url);
-    return base64 === undefined || base64 === null ? null : body.placeholder(base64);
-  });
-  const skipped = new Set<string>();
-  for (const a of [item, ...(item.PreContext ?? [])]) {
-    for (const att of a.ContentAttachments ?? []) if (att.Content === null) skipped.add(att.Uri);
-  }
-  return { body: body.toBuffer(item), item, skipped: skipped.size };
-}
-
 /**
  * Stage 3: one record at a time from the spool into a window of uploadConcurrency items in
- * flight; each downloads its media (bounded apart), is mapped and put to every sink in its slot,
- * and its itemMetadata entry is written to the spool for the report.
+ * flight; its source makes it an Item (downloading its media, bounded apart), which is put to
+ * every sink in its slot, and its itemMetadata entry is written to the spool for the report.
  */
 export async function deliver(spool: Spool, allowance: Allowance, opts: DeliverOptions): Promise<Delivery> {
   const begun = Date.now();
+  const bySource = new Map(opts.sources.map((s) => [s.name, s]));
   const downloads = pLimit(opts.mediaConcurrency);
+  const itemCtx: ItemContext = { config: opts.config, container: opts.container, retry: opts.retry, download: (fn) => downloads(fn), signal: opts.signal, log: opts.log };
   const result: Delivery = { items: 0, newestId: null, attachmentsSkipped: 0, failed: undefined };
   const inFlight = new Set<Promise<void>>();
 
-  const handle = async (post: TweetV2, inc: Includes, source: string) => {
-    const media = await downloadMedia(post, inc, opts, downloads);
-    const { body, item, skipped } = makeItem(post, inc, media, opts.container);
-    result.attachmentsSkipped += skipped;
-    const delivered: DeliveredItem = { item, body, source, record: post };
+  const handle = async (record: SourceRecord, page: SpooledPage) => {
+    const source = bySource.get(page.source);
+    if (!source) throw new Error(`The spool names a source this task does not have: ${page.source}`);
+    const made = await source.makeItem(record, page, itemCtx);
+    result.attachmentsSkipped += made.skipped;
+    const delivered: DeliveredItem = { ...made, source: page.source, record };
     for (const sink of opts.sinks) await sink.put(delivered, opts.signal);
+    const { item } = made;
     const entry = JSON.stringify({ id: item.Id, modificationTimestampUtc: item.SentTimeUtc, fileName: `${item.Id}.json` });
     await spool.writeMetadata(result.items++ === 0 ? entry : `,${entry}`);
-    if (result.newestId === null || compareIds(item.Id, result.newestId) > 0) result.newestId = item.Id;
+    if (made.archived && (result.newestId === null || compareIds(made.archived.postId, result.newestId) > 0)) result.newestId = made.archived.postId;
   };
 
   outer: for await (const page of spool.pages()) {
-    const inc = new Includes(page.includes);
-    for (const post of page.data) {
+    for (const record of page.data) {
       if (result.failed) break outer;
-      if (!allowance.days.has(dayOf(post.created_at))) continue;
-      const running: Promise<void> = handle(post, inc, page.source)
+      if (!allowance.days.has(dayOf(record.created_at))) continue;
+      const running: Promise<void> = handle(record, page)
         .catch((err: unknown) => {
           result.failed ??= err;
         })
@@ -98,6 +69,16 @@ export async function deliver(spool: Spool, allowance: Allowance, opts: DeliverO
     }
   }
   await Promise.all(inFlight);
+  if (!result.failed) await finishSinks(opts.sinks, result);
   opts.log.info({ items: result.items, ms: Date.now() - begun, failed: result.failed !== undefined }, 'items uploaded');
   return result;
+}
+
+/** Sinks that batch (the list of archived posts) write what they still hold. */
+async function finishSinks(sinks: Sink[], result: Delivery): Promise<void> {
+  try {
+    for (const sink of sinks) await sink.finish?.();
+  } catch (err) {
+    result.failed = err;
+  }
 }

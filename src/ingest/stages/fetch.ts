@@ -17,9 +17,9 @@ export async function fetchToSpool(sources: Source[], ctx: SourceContext, spool:
   const seen = new Set<string>();
   let posts = 0;
   for (const [i, source] of sources.entries()) {
-    // No source comes after the last to ask whether it gave a record: its ids need not be kept
-    // (the timeline of a 200,000-post day is the last, and the bulk).
-    const remember = i < sources.length - 1;
+    // Ids are kept only while a later source may give the same record again: the timeline of a
+    // 200,000-post day, the bulk, is the last such source, and its ids are not kept.
+    const remember = sources.slice(i + 1).some((later) => !later.disjointIds);
     for await (const page of source.pages(ctx)) {
       const fresh = page.data.filter((p) => !seen.has(p.id));
       for (const p of fresh) {

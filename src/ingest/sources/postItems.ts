@@ -1,0 +1,51 @@
+import type { TweetV2 } from 'twitter-api-v2';
+import { dayOf, Includes, ItemBody, mapPost, mediaToFetch } from '../item';
+import { fetchMedia } from '../media';
+import type { ItemContext, MadeItem, SourcePage } from './source';
+
+/** Downloads the media a post shows, once per file: content by URL, null when skipped. */
+async function downloadMedia(post: TweetV2, inc: Includes, ctx: ItemContext): Promise<Map<string, string | null>> {
+  const { config, retry, signal, log } = ctx;
+  // A retweet shows its original's media: one download per file, not one per place it appears.
+  const refs = [...new Map(mediaToFetch(post, inc).map((r) => [r.url, r])).values()];
+  const media = new Map<string, string | null>();
+  await Promise.all(
+    refs.map((ref) =>
+      ctx.download(async () => {
+        const r = await fetchMedia(ref.url, { allowedHosts: config.allowedMediaHosts, maxBytes: config.maxAttachmentBytes, retry, signal });
+        if (!r.ok) log.warn({ url: ref.url, reason: r.reason, detail: r.detail }, 'attachment kept without content');
+        media.set(ref.url, r.ok ? r.base64 : null);
+      }),
+    ),
+  );
+  return media;
+}
+
+/** The lookups over a page's includes, made once per page however many of its posts are mapped. */
+const lookups = new WeakMap<SourcePage<TweetV2>, Includes>();
+function includesOf(page: SourcePage<TweetV2>): Includes {
+  let inc = lookups.get(page);
+  if (!inc) lookups.set(page, (inc = new Includes(page.includes)));
+  return inc;
+}
+
+/** Every post source makes its Items this way: media downloaded, then the post mapped with them. */
+export async function makePostItem(post: TweetV2, page: SourcePage<TweetV2>, ctx: ItemContext): Promise<MadeItem> {
+  const inc = includesOf(page);
+  const media = await downloadMedia(post, inc, ctx);
+  const body = new ItemBody();
+  const item = mapPost(post, inc, ctx.container, (ref) => {
+    const base64 = media.get(ref.url);
+    return base64 === undefined || base64 === null ? null : body.placeholder(base64);
+  });
+  const skipped = new Set<string>();
+  for (const a of [item, ...(item.PreContext ?? [])]) {
+    for (const att of a.ContentAttachments ?? []) if (att.Content === null) skipped.add(att.Uri);
+  }
+  return {
+    item,
+    body: body.toBuffer(item),
+    skipped: skipped.size,
+    archived: { postId: post.id, createdAt: item.SentTimeUtc, day: dayOf(post.created_at), conversationId: post.conversation_id ?? null },
+  };
+}
