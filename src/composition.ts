@@ -1,11 +1,25 @@
 import type { INetworkModule } from '@azure/msal-node';
 import type { Config } from './config';
+import type { ArchiveBackend } from './evidence/backend';
+import { openArchive } from './evidence/open';
 import { EventApiClient } from './ingest/eventApi';
 import type { PostReaderFactory } from './ingest/processTask';
 import { DEFAULT_RETRY, type RetryPolicy } from './ingest/retry';
 import { PostSource } from './ingest/xPosts';
 import { ComplianceClient } from './x/complianceClient';
 import { XGateway } from './x/xClient';
+
+/** The first call's promise, kept; a failed one is dropped so that the next call tries again. */
+function once<T>(open: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= open().catch((err: unknown) => {
+      pending = undefined;
+      throw err;
+    });
+    return pending;
+  };
+}
 
 /** The clients of the services the connector calls, built once and handed down. */
 export interface Clients {
@@ -17,6 +31,8 @@ export interface Clients {
   eventApi: EventApiClient;
   /** X's batch compliance, for the daily deletion check (the worker). */
   compliance: ComplianceClient;
+  /** The organization's archive copy, opened on first use; undefined with ARCHIVE=off. */
+  archive: () => Promise<ArchiveBackend | undefined>;
 }
 
 export interface ClientOptions {
@@ -39,6 +55,7 @@ export function createClients(config: Config, opts: ClientOptions = {}): Clients
         onRetry: (what, err, waitMs) => log.warn({ what, err: err.message, waitMs }, 'X call failed; retrying'),
       }),
     compliance: new ComplianceClient(config.xApiBaseUrl),
+    archive: once(() => openArchive(config)),
     eventApi: new EventApiClient({
       baseUrl: config.eventApiBaseUrl,
       authorityHost: config.aadAuthorityHost,

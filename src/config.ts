@@ -54,6 +54,13 @@ export const envSchema = z.object({
     .trim()
     .refine((v) => validCron(v), { message: 'INGEST_CRON must be a cron pattern of 5 or 6 fields, e.g. */5 * * * * * (every 5 seconds)' })
     .default('*/5 * * * * *'),
+  // The archive copy the organization owns (DATA_DIR/archive, or this container with STORAGE_CONNECTION_STRING).
+  ARCHIVE: z.enum(['on', 'off'], { message: 'ARCHIVE must be on or off' }).default('on'),
+  ARCHIVE_CONTAINER: z
+    .string()
+    .trim()
+    .regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'ARCHIVE_CONTAINER must be a blob container name: 3-63 lowercase letters, digits and single hyphens')
+    .default('xconn-archive'),
   DELETION_CHECK_CRON: z
     .string()
     .trim()
@@ -82,6 +89,9 @@ export interface Config {
   allowedMediaHosts: HostPattern[];
   dailyItemCap: number;
   ingestCron: string;
+  /** The archive copy: off, or on (in DATA_DIR/archive, or in archiveContainer with Azure storage). */
+  archive: boolean;
+  archiveContainer: string;
   /** When the daily deletion check runs, and how many days of archived posts it asks X about. */
   deletionCheckCron: string;
   deletionCheckDays: number;
@@ -146,6 +156,8 @@ export function parseEnv(env: Env): Omit<Config, 'tenantId' | 'apiSecretKey'> & 
     allowedMediaHosts: e.ALLOWED_MEDIA_HOSTS,
     dailyItemCap: e.DAILY_ITEM_CAP,
     ingestCron: e.INGEST_CRON,
+    archive: e.ARCHIVE === 'on',
+    archiveContainer: e.ARCHIVE_CONTAINER,
     deletionCheckCron: e.DELETION_CHECK_CRON,
     deletionCheckDays: e.DELETION_CHECK_DAYS,
     maxAttachmentBytes: Math.floor(e.MAX_ATTACHMENT_MB * 1024 * 1024),

@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import type { ArchiveBackend } from '../evidence/backend';
 import { AppError, PermanentError, TransientError } from '../errors';
 import type { Logger } from '../logger';
 import type { Job, Store, TaskMessage, TaskRun, TaskStatus } from '../store/types';
@@ -24,6 +25,8 @@ export interface TaskDeps {
   logger: Logger;
   eventApi: EventApiClient;
   posts: PostReaderFactory;
+  /** The organization's archive copy (a sink), opened on first use; undefined with ARCHIVE=off. */
+  archive?: () => Promise<ArchiveBackend | undefined>;
   retry: RetryPolicy;
   uploadConcurrency: number;
   mediaConcurrency: number;
@@ -76,6 +79,7 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
       attachmentsSkipped: outcome.attachmentsSkipped,
       daysOverCap: outcome.daysOverCap,
       error: outcome.error,
+      manifestSha256: outcome.manifestSha256 ?? null,
     });
     await reportOutcome(deps.eventApi, aadApp, task, outcome, log, deps.signal);
     await book.reported(outcome.newestId);
@@ -85,7 +89,10 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
     await spool.remove(log);
   }
   const run = book.run;
-  log.info({ status: run.status, items: run.items, skipped: run.attachmentsSkipped, overCap: run.daysOverCap, ms: run.durationMs }, 'task reported');
+  log.info(
+    { status: run.status, items: run.items, skipped: run.attachmentsSkipped, overCap: run.daysOverCap, manifestSha256: run.manifestSha256, ms: run.durationMs },
+    'task reported',
+  );
   return run;
 }
 
@@ -151,7 +158,7 @@ async function archive(task: TaskMessage, deps: TaskDeps, book: TaskBook, spool:
   const delivery = await deliver(spool, allowance, {
     config: deps.config,
     sources,
-    sinks: sinksFor({ task, store: deps.store }),
+    sinks: sinksFor({ task, store: deps.store, archive: await deps.archive?.(), dataDir: deps.config.dataDir }),
     container: { id: ctx.job.accountId, name: ctx.job.accountName },
     retry: deps.retry,
     uploadConcurrency: deps.uploadConcurrency,
@@ -166,6 +173,7 @@ async function archive(task: TaskMessage, deps: TaskDeps, book: TaskBook, spool:
     status: nothingElse ? ReportStatus.PermanentFailure : ReportStatus.Success,
     items: delivery.items,
     metadata: await spool.metadata(),
+    manifestSha256: delivery.manifestSha256,
     newestId: delivery.newestId,
     attachmentsSkipped: delivery.attachmentsSkipped,
     daysOverCap: allowance.overCap,

@@ -7,6 +7,7 @@ export interface RunResult {
   attachmentsSkipped: number;
   daysOverCap: string[];
   error: string | null;
+  manifestSha256: string | null;
 }
 
 /**

@@ -96,6 +96,7 @@ export function createWorker(opts: WorkerOptions): Worker {
         logger: taskLog,
         eventApi: clients.eventApi,
         posts: clients.posts,
+        archive: clients.archive,
         retry,
         uploadConcurrency: opts.uploadConcurrency ?? 16,
         mediaConcurrency: opts.mediaConcurrency ?? 8,

@@ -93,6 +93,8 @@ export interface TaskRun {
    * the task that fails, or no longer has items on one of them, gives that count back.
    */
   reservedDays?: string[];
+  /** SHA-256 of the task's archive manifest (the archive copy on, the task delivered). */
+  manifestSha256?: string | null;
 }
 
 /** A post the connector delivered for a job: what deletion checks (and manifests) list. */

@@ -1,3 +1,4 @@
+import { ArchiveCopySink } from './archiveCopy';
 import { ArchivedPostsSink } from './archivedPosts';
 import { ImportContainerSink } from './importContainer';
 import type { Sink, SinkContext, SinkFactory } from './sink';
@@ -6,6 +7,7 @@ import type { Sink, SinkContext, SinkFactory } from './sink';
 const SINKS: readonly SinkFactory[] = [
   ({ task }) => new ImportContainerSink(task),
   ({ task, store }) => new ArchivedPostsSink(task, store),
+  ({ task, archive, dataDir }) => (archive ? new ArchiveCopySink(task, archive, dataDir) : undefined),
 ];
 
 export function sinksFor(ctx: SinkContext): Sink[] {

@@ -1,3 +1,5 @@
+import type { ApiV2Includes } from 'twitter-api-v2';
+import type { ArchiveBackend } from '../../evidence/backend';
 import type { Store, TaskMessage } from '../../store/types';
 import type { MadeItem } from '../sources/source';
 
@@ -7,6 +9,16 @@ export interface DeliveredItem extends MadeItem {
   source: string;
   /** The record the Item was made from, as its source gave it (X's object, as X returned it). */
   record: unknown;
+  /** What X expanded on the record's page (users, posts, media…), as X returned it. */
+  includes?: ApiV2Includes;
+  /** When the record was fetched (ISO 8601). */
+  fetchedAt: string;
+}
+
+/** What a sink hands back when it is done with a task. */
+export interface SinkReceipt {
+  /** SHA-256 of the task's archive manifest. */
+  manifestSha256?: string;
 }
 
 /**
@@ -18,13 +30,16 @@ export interface Sink {
   readonly name: string;
   put(delivered: DeliveredItem, signal?: AbortSignal): Promise<void>;
   /** Writes what the sink still holds, once every item was put. */
-  finish?(): Promise<void>;
+  finish?(): Promise<SinkReceipt | void>;
 }
 
 /** What a sink is built with for one task. */
 export interface SinkContext {
   task: TaskMessage;
   store: Store;
+  /** The organization's archive copy; undefined with ARCHIVE=off. */
+  archive: ArchiveBackend | undefined;
+  dataDir: string;
 }
 
 /** Builds a sink for one task; undefined when it is switched off. */

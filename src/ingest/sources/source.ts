@@ -38,6 +38,8 @@ export interface SourcePage<R extends SourceRecord = SourceRecord> {
 /** A page as the spool keeps it: which source it came from travels with it to the sinks. */
 export interface SpooledPage extends SourcePage {
   source: string;
+  /** When the page was fetched (ISO 8601): the archive's manifest names it per file. */
+  fetchedAt: string;
 }
 
 /** What making an Item may use: the task's container, and media downloads bounded across the task. */

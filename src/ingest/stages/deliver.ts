@@ -22,6 +22,8 @@ export interface DeliverOptions {
 }
 
 export interface Delivery {
+  /** SHA-256 of the task's archive manifest, when the archive copy is on. */
+  manifestSha256?: string;
   items: number;
   newestId: string | null;
   attachmentsSkipped: number;
@@ -47,7 +49,7 @@ export async function deliver(spool: Spool, allowance: Allowance, opts: DeliverO
     if (!source) throw new Error(`The spool names a source this task does not have: ${page.source}`);
     const made = await source.makeItem(record, page, itemCtx);
     result.attachmentsSkipped += made.skipped;
-    const delivered: DeliveredItem = { ...made, source: page.source, record };
+    const delivered: DeliveredItem = { ...made, source: page.source, record, includes: page.includes, fetchedAt: page.fetchedAt };
     for (const sink of opts.sinks) await sink.put(delivered, opts.signal);
     const { item } = made;
     const entry = JSON.stringify({ id: item.Id, modificationTimestampUtc: item.SentTimeUtc, fileName: `${item.Id}.json` });
@@ -77,7 +79,10 @@ export async function deliver(spool: Spool, allowance: Allowance, opts: DeliverO
 /** Sinks that batch (the list of archived posts) write what they still hold. */
 async function finishSinks(sinks: Sink[], result: Delivery): Promise<void> {
   try {
-    for (const sink of sinks) await sink.finish?.();
+    for (const sink of sinks) {
+      const receipt = await sink.finish?.();
+      if (receipt?.manifestSha256) result.manifestSha256 = receipt.manifestSha256;
+    }
   } catch (err) {
     result.failed = err;
   }

@@ -28,7 +28,7 @@ export async function fetchToSpool(sources: Source[], ctx: SourceContext, spool:
         counts.set(day, (counts.get(day) ?? 0) + 1);
       }
       posts += fresh.length;
-      if (fresh.length) await spool.writePage({ source: source.name, data: fresh, includes: page.includes });
+      if (fresh.length) await spool.writePage({ ...page, source: source.name, data: fresh, fetchedAt: new Date().toISOString() });
     }
   }
   await spool.finishPages();

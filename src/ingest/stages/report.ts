@@ -12,6 +12,8 @@ export interface Outcome {
   attachmentsSkipped: number;
   daysOverCap: string[];
   error: string | null;
+  /** SHA-256 of the task's archive manifest, when the archive copy is on. */
+  manifestSha256?: string;
 }
 
 export function emptyOutcome(status: ReportStatus, error: string): Outcome {

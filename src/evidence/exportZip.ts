@@ -1,0 +1,132 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import yazl from 'yazl';
+import type { Item } from '../ingest/item';
+import type { ArchiveBackend } from './backend';
+import { listManifests, parseManifest } from './manifest';
+
+export interface ExportOptions {
+  jobId: string;
+  /** First and last UTC day (YYYY-MM-DD), both included. */
+  from: string;
+  to: string;
+  out: string;
+  /** Audit entries of the period, one JSON object per line (the audit log's own format). */
+  auditLines?: () => AsyncIterable<string>;
+  onProgress?: (files: number) => void;
+}
+
+export interface ExportResult {
+  items: number;
+  files: number;
+  manifests: number;
+  bytes: number;
+}
+
+const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Newest version of each of an item's files: `item.v3.json` over `item.v2.json` over `item.json`. */
+function newestVersions(paths: string[]): Map<string, string> {
+  const rank = (p: string) => Number(/\.v(\d+)\.[a-z]+$/.exec(p)?.[1] ?? 1);
+  const base = (p: string) => p.replace(/\.v\d+(\.[a-z]+)$/, '$1');
+  const newest = new Map<string, string>();
+  for (const p of paths) {
+    const b = base(p);
+    const current = newest.get(b);
+    if (!current || rank(p) > rank(current)) newest.set(b, p);
+  }
+  return newest;
+}
+
+function indexHtml(jobId: string, from: string, to: string, rows: { item: Item; eml: string }[]): string {
+  const body = rows
+    .map(
+      ({ item, eml }) =>
+        `<tr><td>${esc(item.SentTimeUtc)}</td><td>${esc(item.ItemType)}</td><td>${esc(item.Sender.Name)}</td>` +
+        `<td><a href="${esc(eml)}">${esc(item.MessagePreviewText || item.Id)}</a></td><td>${esc(item.Id)}</td></tr>`,
+    )
+    .join('\n');
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>X archive of job ${esc(jobId)}, ${esc(from)} to ${esc(to)}</title></head><body>` +
+    `<h1>X archive of job ${esc(jobId)}, ${esc(from)} to ${esc(to)} (UTC)</h1>` +
+    `<p>${rows.length} messages. Each opens as an .eml file; items/ holds the Item JSON and the raw X objects, manifests/ the SHA-256 of every file, audit.jsonl the audit log of the period.</p>` +
+    `<table><thead><tr><th>Sent (UTC)</th><th>Type</th><th>From</th><th>Message</th><th>Item id</th></tr></thead><tbody>\n${body}\n</tbody></table></body></html>\n`
+  );
+}
+
+/** A zip entry read from the archive only when yazl comes to it: one file in memory at a time. */
+function addLazy(zip: yazl.ZipFile, path: string, read: () => Promise<Buffer>): void {
+  zip.addReadStreamLazy(path, (cb) => {
+    read().then(
+      (bytes) => cb(null, Readable.from([bytes])),
+      (err: unknown) => cb(err as Error, undefined as never),
+    );
+  });
+}
+
+/**
+ * Writes a zip for counsel, auditors or a records request, without Microsoft 365: the period's
+ * messages (.eml), Item JSONs and raw X objects, the manifests that list them, the audit entries
+ * of the period and an index.html. Streamed: yazl asks for each file when it writes it, so one
+ * file at a time is in memory, whatever the size of the period.
+ */
+export async function exportZip(backend: ArchiveBackend, opts: ExportOptions): Promise<ExportResult> {
+  const zip = new yazl.ZipFile();
+  const out = createWriteStream(opts.out);
+  const written = once(out, 'close');
+  zip.outputStream.pipe(out);
+  const result: ExportResult = { items: 0, files: 0, manifests: 0, bytes: 0 };
+  const files: string[] = [];
+  for await (const p of backend.list(`${opts.jobId}/items/`)) {
+    const day = p.split('/')[2] ?? '';
+    if (day >= opts.from && day <= opts.to) files.push(p);
+  }
+  files.sort();
+  const newest = newestVersions(files);
+  const rows: { item: Item; eml: string }[] = [];
+  const readFile = async (path: string): Promise<Buffer> => {
+    const bytes = await backend.read(path);
+    if (!bytes) throw new Error(`${path} is listed in the archive but cannot be read`);
+    result.files++;
+    result.bytes += bytes.length;
+    if (result.files % 1000 === 0) opts.onProgress?.(result.files);
+    return bytes;
+  };
+  for (const path of files) {
+    const isNewestItem = /\/item(\.v\d+)?\.json$/.test(path) && newest.get(path.replace(/\.v\d+(\.[a-z]+)$/, '$1')) === path;
+    addLazy(zip, path, async () => {
+      const bytes = await readFile(path);
+      if (isNewestItem) {
+        const item = JSON.parse(bytes.toString('utf8')) as Item;
+        const folder = path.slice(0, path.lastIndexOf('/') + 1);
+        rows.push({ item: { ...item, Content: '', ContentAttachments: null, PreContext: null }, eml: newest.get(`${folder}message.eml`) ?? `${folder}message.eml` });
+        result.items++;
+      }
+      return bytes;
+    });
+  }
+  const wanted = new Set(files);
+  for (const m of await listManifests(backend, opts.jobId)) {
+    const bytes = (await backend.read(m))!;
+    if (!parseManifest(bytes.toString('utf8')).entries.some((e) => wanted.has(e.path))) continue;
+    result.manifests++;
+    addLazy(zip, m, async () => (await backend.read(m))!);
+  }
+  if (opts.auditLines) {
+    const source = opts.auditLines;
+    addLazy(zip, 'audit.jsonl', async () => {
+      const lines: string[] = [];
+      for await (const line of source()) lines.push(line);
+      return Buffer.from(lines.length ? `${lines.join('\n')}\n` : '');
+    });
+  }
+  // Last: by the time yazl asks for it, every item above has been read and listed.
+  addLazy(zip, 'index.html', async () => {
+    rows.sort((a, b) => a.item.SentTimeUtc.localeCompare(b.item.SentTimeUtc) || a.item.Id.localeCompare(b.item.Id));
+    return Buffer.from(indexHtml(opts.jobId, opts.from, opts.to, rows));
+  });
+  zip.end();
+  await written;
+  return result;
+}
