@@ -1,5 +1,8 @@
 import { AnonymousCredential, ContainerClient, RestError, StorageRetryPolicyType } from '@azure/storage-blob';
-import { networkFailure, PermanentError, TransientError } from '../errors';
+import { networkFailure, PermanentError, seconds, TransientError } from '../errors';
+
+/** The SDK reports an aborted request as an AbortError whatever aborted it. */
+const timedOut = (err: unknown): boolean => (err as { name?: string })?.name === 'AbortError';
 
 /**
  * Uploads Items through the task's container SAS URL. Blob names are deterministic
@@ -8,7 +11,15 @@ import { networkFailure, PermanentError, TransientError } from '../errors';
 export class ItemUploader {
   private readonly container: ContainerClient;
 
-  constructor(sasUrl: string, tries = 4) {
+  /**
+   * timeoutMs bounds one upload, the SDK's retries included: the SDK's own per-try timeout only
+   * asks the server to give up, so a connection that never answers would hold the task forever.
+   */
+  constructor(
+    sasUrl: string,
+    tries = 4,
+    private readonly timeoutMs = 120_000,
+  ) {
     this.container = new ContainerClient(sasUrl, new AnonymousCredential(), {
       retryOptions: { maxTries: tries, retryPolicyType: StorageRetryPolicyType.EXPONENTIAL, retryDelayInMs: 500, maxRetryDelayInMs: 10_000 },
     });
@@ -24,16 +35,18 @@ export class ItemUploader {
     try {
       await this.container.getBlockBlobClient(name).upload(body, body.length, {
         blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8' },
-        abortSignal: signal,
+        abortSignal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
+      // The task itself stopping (shutdown, a lost lease) is not a Blob Storage failure.
+      if (signal?.aborted) throw signal.reason;
       const status = err instanceof RestError ? err.statusCode : undefined;
       // 401/403/404: the SAS is wrong, expired or its container gone — retrying the task will not help.
       if (status === 401 || status === 403 || status === 404) {
         throw new PermanentError(`Uploading ${name} was refused by Azure Blob Storage (HTTP ${status}): the BlobSasUri is invalid or expired`, { cause: err });
       }
       // The SDK has retried already: say what its last try met.
-      const why = status ? `HTTP ${status}` : (networkFailure(err) ?? (err as Error)?.message ?? String(err));
+      const why = status ? `HTTP ${status}` : (networkFailure(err, this.timeoutMs) ?? (timedOut(err) ? `no answer within ${seconds(this.timeoutMs)}` : ((err as Error)?.message ?? String(err))));
       throw new TransientError(`Uploading ${name} to Azure Blob Storage failed: ${why}`, { cause: err });
     }
   }
