@@ -23,9 +23,23 @@ window.ConnectorApi = function ConnectorApi(tenantId, secret) {
       return { status: 0, ok: false, data: { Message: 'The connector could not be reached. Check your connection and try again.' } };
     });
   }
+  /* A file (an archived .eml): its bytes as a Blob, for a download link. */
+  function blob(path) {
+    return fetch(path, { headers: { Authorization: header }, credentials: 'omit' }).then(function (res) {
+      if (!res.ok) return res.text().then(function (text) {
+        var data;
+        try { data = JSON.parse(text); } catch { data = null; }
+        return { status: res.status, ok: false, data: data };
+      });
+      return res.blob().then(function (b) { return { status: res.status, ok: true, data: b }; });
+    }, function () {
+      return { status: 0, ok: false, data: { Message: 'The connector could not be reached. Check your connection and try again.' } };
+    });
+  }
   return {
     get: function (path) { return call('GET', path); },
     post: function (path, body) { return call('POST', path, body); },
+    blob: blob,
   };
 };
 

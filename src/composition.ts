@@ -10,7 +10,7 @@ import { ComplianceClient } from './x/complianceClient';
 import { XGateway } from './x/xClient';
 
 /** The first call's promise, kept; a failed one is dropped so that the next call tries again. */
-function once<T>(open: () => Promise<T>): () => Promise<T> {
+export function once<T>(open: () => Promise<T>): () => Promise<T> {
   let pending: Promise<T> | undefined;
   return () => {
     pending ??= open().catch((err: unknown) => {

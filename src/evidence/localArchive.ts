@@ -2,10 +2,26 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { ArchiveBackend } from './backend';
+import type { ArchiveCatalog } from './catalog';
+import type { ArchivedItemRow, ItemQuery, SearchIndex } from './searchIndex';
 
 /** The archive in a folder. A file appears whole or not at all: written aside, then linked into place (link never replaces). */
-export class LocalArchive implements ArchiveBackend {
-  constructor(readonly root: string) {}
+export class LocalArchive implements ArchiveBackend, ArchiveCatalog {
+  readonly searchNeedsDay = false;
+
+  /** index: the Archive view's FTS5 index of this folder (DATA_DIR/archive-index.db). */
+  constructor(
+    readonly root: string,
+    readonly index?: SearchIndex,
+  ) {}
+
+  async days(jobId: string): Promise<{ day: string; items: number }[]> {
+    return this.index?.days(jobId) ?? [];
+  }
+
+  async find(query: ItemQuery): Promise<ArchivedItemRow[]> {
+    return this.index?.find(query) ?? [];
+  }
 
   get where(): string {
     return this.root;

@@ -3,7 +3,8 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { join } from 'node:path';
 import { pinoHttp } from 'pino-http';
-import type { Clients } from '../composition';
+import { once, type Clients } from '../composition';
+import { openArchive } from '../evidence/open';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { SignInService } from '../setup/signIn';
@@ -13,6 +14,7 @@ import type { AppContext } from './context';
 import { Authenticator, deferBodyErrors, remoteJwks, requireAuth } from './auth';
 import { clientAddress } from './clientAddress';
 import { errorHandler, notFoundHandler } from './errorHandler';
+import { archiveRoutes } from './routes/archive';
 import { configurationRoutes } from './routes/configuration';
 import { connectorSetupRoutes } from './routes/connectorSetup';
 import { dataRoutes } from './routes/data';
@@ -32,7 +34,7 @@ export interface AppOptions {
   /** Failed authentications per address per 15 minutes before 429. */
   authFailureLimit?: number;
   /** The service clients (src/composition.ts); the X gateway is built here when not given. */
-  clients?: Pick<Clients, 'x'>;
+  clients?: Pick<Clients, 'x'> & Partial<Pick<Clients, 'archive'>>;
   /** Extra readiness checks (the worker's health), for /readyz. */
   statusExtras?: Record<string, unknown>;
 }
@@ -131,6 +133,7 @@ export function createApp(opts: AppOptions): Express {
   app.use(jobRoutes(ctx));
   app.use(dataRoutes(ctx));
   app.use(statusRoutes(ctx));
+  app.use(archiveRoutes(ctx, opts.clients?.archive ?? once(() => openArchive(config))));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -2,6 +2,7 @@ import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArchiveBackend } from '../../evidence/backend';
 import { buildEml } from '../../evidence/eml';
+import { LocalArchive } from '../../evidence/localArchive';
 import { listManifests, MANIFEST_FORMAT, manifestPath, parseManifest, sha256, type ManifestEntry, type ManifestHeader } from '../../evidence/manifest';
 import { rawObjectsOf, usernamesOf } from '../../evidence/raw';
 import { writeVersioned } from '../../evidence/versioned';
@@ -45,11 +46,15 @@ export class ArchiveCopySink implements Sink {
       ['raw.json', Buffer.from(JSON.stringify(raw), 'utf8'), 'application/json; charset=utf-8'],
       ['message.eml', await buildEml({ item, usernames: usernamesOf(raw) }), 'message/rfc822'],
     ];
+    const written: string[] = [];
     for (const [name, bytes, type] of files) {
       const { path } = await writeVersioned(this.backend, folder + name, bytes, type);
+      written.push(path);
       const entry: ManifestEntry = { path, sha256: sha256(bytes), bytes: bytes.length, itemId: item.Id, source: d.source, fetchedAt: d.fetchedAt };
       this.pending.push(JSON.stringify(entry));
     }
+    // The Archive view's search (a folder's index; a blob container is listed instead).
+    if (this.backend instanceof LocalArchive) this.backend.index?.add(this.task.jobId, item, { itemPath: written[0]!, emlPath: written[2]! });
     if (this.pending.length >= FLUSH_LINES) await this.flush();
   }
 
