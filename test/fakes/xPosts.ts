@@ -4,7 +4,7 @@
  * Storage is compact so a test can load 200,000 posts: generated posts keep only their id,
  * timestamp and generator index, and are rebuilt with `make(i)` when a page is served.
  */
-import type { FakeXMedia, FakeXPost, FakeXUser } from './xServer';
+import type { FakeXLink, FakeXMedia, FakeXPlace, FakeXPoll, FakeXPost, FakeXUser } from './xServer';
 
 type MakePost = (i: number) => Omit<FakeXPost, 'author_id'>;
 interface GenSource { authorId: string; make: MakePost }
@@ -130,6 +130,9 @@ export class PostStore {
       if (q.sinceId && compareIds(e.id, q.sinceId) <= 0) continue;
       if (q.untilId && compareIds(e.id, q.untilId) >= 0) continue;
       const p = this.materialize(e);
+      // Timelines list only the newest version of an edited post.
+      const chain = p.edit_history_tweet_ids ?? [];
+      if (chain.length > 1 && chain[chain.length - 1] !== p.id) continue;
       const refs = p.referenced_tweets ?? [];
       if (q.excludeRetweets && refs.some((r) => r.type === 'retweeted')) continue;
       if (q.excludeReplies && refs.some((r) => r.type === 'replied_to')) continue;
@@ -170,12 +173,54 @@ export function xEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export interface FieldSets { tweet: Set<string>; user: Set<string>; media: Set<string>; expansions: Set<string> }
+export interface FieldSets { tweet: Set<string>; user: Set<string>; media: Set<string>; poll: Set<string>; place: Set<string>; expansions: Set<string> }
 
-export function renderPost(p: FakeXPost, fields: Set<string>): Record<string, unknown> {
+/** Finds a user by username, as X resolves a mention. */
+export type LookupUsername = (username: string) => FakeXUser | undefined;
+
+/** Code point offsets of each occurrence of `needle` in `served` (X counts code points of the escaped text). */
+function occurrences(served: string, needle: string): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  let i = served.indexOf(needle);
+  while (i >= 0) {
+    const start = Array.from(served.slice(0, i)).length;
+    out.push({ start, end: start + Array.from(needle).length });
+    i = served.indexOf(needle, i + needle.length);
+  }
+  return out;
+}
+
+function displayUrl(expanded: string): string {
+  const bare = expanded.replace(/^https?:\/\/(www\.)?/, '');
+  return bare.length > 26 ? `${bare.slice(0, 25)}…` : bare;
+}
+
+/** entities.urls and entities.mentions of a text as X serves it; undefined when it has none. */
+function entitiesOf(served: string, links: FakeXLink[], lookupUsername: LookupUsername): Record<string, unknown> | undefined {
+  const urls = links
+    .flatMap((l) =>
+      occurrences(served, l.url).map((at) => ({
+        ...at, url: l.url, expanded_url: l.expanded_url, display_url: l.display_url ?? displayUrl(l.expanded_url),
+        ...(l.media_key ? { media_key: l.media_key } : {}),
+        ...(l.title ? { title: l.title } : {}),
+        ...(l.unwound_url ? { unwound_url: l.unwound_url } : {}),
+      })),
+    )
+    .sort((a, b) => a.start - b.start);
+  const mentions = [...served.matchAll(/(^|[^\w@])@(\w{1,15})/g)].map((m) => {
+    const start = Array.from(served.slice(0, m.index + m[1]!.length)).length;
+    const user = lookupUsername(m[2]!);
+    return { start, end: start + 1 + m[2]!.length, username: m[2]!, ...(user ? { id: user.id } : {}) };
+  });
+  if (!urls.length && !mentions.length) return undefined;
+  return { ...(urls.length ? { urls } : {}), ...(mentions.length ? { mentions } : {}) };
+}
+
+export function renderPost(p: FakeXPost, fields: Set<string>, lookupUsername: LookupUsername = () => undefined): Record<string, unknown> {
+  const text = xEscape(p.text);
   const out: Record<string, unknown> = {
     id: p.id,
-    text: xEscape(p.text),
+    text,
     edit_history_tweet_ids: p.edit_history_tweet_ids ?? [p.id],
   };
   if (fields.has('created_at')) out.created_at = new Date(p.created_at).toISOString();
@@ -183,11 +228,37 @@ export function renderPost(p: FakeXPost, fields: Set<string>): Record<string, un
   if (fields.has('conversation_id')) out.conversation_id = p.conversation_id ?? p.id;
   if (fields.has('in_reply_to_user_id') && p.in_reply_to_user_id) out.in_reply_to_user_id = p.in_reply_to_user_id;
   if (fields.has('referenced_tweets') && p.referenced_tweets?.length) out.referenced_tweets = p.referenced_tweets.map((r) => ({ ...r }));
-  if (fields.has('attachments') && p.media?.length) out.attachments = { media_keys: p.media.map((m) => m.media_key) };
+  if (fields.has('attachments') && (p.media?.length || p.poll)) {
+    out.attachments = { ...(p.media?.length ? { media_keys: p.media.map((m) => m.media_key) } : {}), ...(p.poll ? { poll_ids: [p.poll.id] } : {}) };
+  }
+  if (fields.has('entities')) {
+    const entities = entitiesOf(text, p.links ?? [], lookupUsername);
+    if (entities) out.entities = entities;
+  }
+  if (fields.has('geo') && p.place) out.geo = { place_id: p.place.id };
+  if (fields.has('withheld') && p.withheld) out.withheld = { copyright: p.withheld.copyright ?? false, country_codes: [...p.withheld.country_codes], ...(p.withheld.scope ? { scope: p.withheld.scope } : {}) };
   if (fields.has('public_metrics')) {
     out.public_metrics = { retweet_count: 0, reply_count: 0, like_count: p.like_count ?? 0, quote_count: 0, bookmark_count: 0, impression_count: 0 };
   }
-  if (fields.has('note_tweet') && p.note_tweet_text !== undefined) out.note_tweet = { text: xEscape(p.note_tweet_text) };
+  if (fields.has('note_tweet') && p.note_tweet_text !== undefined) {
+    const note = xEscape(p.note_tweet_text);
+    const entities = fields.has('entities') ? entitiesOf(note, p.links ?? [], lookupUsername) : undefined;
+    out.note_tweet = { text: note, ...(entities ? { entities } : {}) };
+  }
+  return out;
+}
+
+export function renderPoll(poll: FakeXPoll, fields: Set<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: poll.id, options: poll.options.map((o) => ({ ...o })) };
+  if (fields.has('voting_status') && poll.voting_status) out.voting_status = poll.voting_status;
+  if (fields.has('end_datetime') && poll.end_datetime) out.end_datetime = poll.end_datetime;
+  if (fields.has('duration_minutes') && poll.duration_minutes !== undefined) out.duration_minutes = poll.duration_minutes;
+  return out;
+}
+
+export function renderPlace(place: FakeXPlace, fields: Set<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: place.id, full_name: place.full_name };
+  for (const name of ['country', 'country_code', 'name', 'place_type'] as const) if (fields.has(name) && place[name] !== undefined) out[name] = place[name];
   return out;
 }
 
@@ -224,10 +295,13 @@ export function renderPosts(
   f: FieldSets,
   lookupPost: (id: string) => FakeXPost | undefined,
   lookupUser: (id: string) => FakeXUser | undefined,
+  lookupUsername: LookupUsername = () => undefined,
 ): { data?: Record<string, unknown>[]; includes?: Record<string, unknown[]>; errors?: XError[] } {
   const users = new Map<string, Record<string, unknown>>();
   const tweets = new Map<string, Record<string, unknown>>();
   const media = new Map<string, Record<string, unknown>>();
+  const polls = new Map<string, Record<string, unknown>>();
+  const places = new Map<string, Record<string, unknown>>();
   const errors: XError[] = [];
   const addUser = (id: string | undefined): void => {
     const u = id === undefined || users.has(id) ? undefined : lookupUser(id);
@@ -237,10 +311,30 @@ export function renderPosts(
     for (const m of p.media ?? []) if (!media.has(m.media_key)) media.set(m.media_key, renderMedia(m, f.media));
   };
   const x = f.expansions;
-  for (const p of posts) {
+  const render = (p: FakeXPost): Record<string, unknown> => renderPost(p, f.tweet, lookupUsername);
+  // X gives a retweet its original's attachments (seen in recorded responses): its media and poll expand with it.
+  const shown = (p: FakeXPost): FakeXPost => {
+    const rt = p.referenced_tweets?.find((r) => r.type === 'retweeted');
+    const original = rt && !p.media?.length && !p.poll ? lookupPost(rt.id) : undefined;
+    return original ? { ...p, ...(original.media ? { media: original.media } : {}), ...(original.poll ? { poll: original.poll } : {}) } : p;
+  };
+  const primary = posts.map(shown);
+  for (const p of primary) {
     if (x.has('author_id')) addUser(p.author_id);
     if (x.has('in_reply_to_user_id')) addUser(p.in_reply_to_user_id);
+    if (x.has('entities.mentions.username')) {
+      for (const m of p.text.matchAll(/(^|[^\w@])@(\w{1,15})/g)) addUser(lookupUsername(m[2]!)?.id);
+    }
     if (x.has('attachments.media_keys')) addMedia(p);
+    if (x.has('attachments.poll_ids') && p.poll && !polls.has(p.poll.id)) polls.set(p.poll.id, renderPoll(p.poll, f.poll));
+    if (x.has('geo.place_id') && p.place && !places.has(p.place.id)) places.set(p.place.id, renderPlace(p.place, f.place));
+    if (x.has('edit_history_tweet_ids') && (p.edit_history_tweet_ids?.length ?? 0) > 1) {
+      // Every version, this one too, as X returns them; their media are not expanded.
+      for (const id of p.edit_history_tweet_ids!) {
+        const v = tweets.has(id) ? undefined : lookupPost(id);
+        if (v) tweets.set(v.id, render(v));
+      }
+    }
     if (!x.has('referenced_tweets.id')) continue;
     for (const ref of p.referenced_tweets ?? []) {
       if (tweets.has(ref.id)) continue;
@@ -250,7 +344,7 @@ export function renderPosts(
         if (!errors.some((e) => e.resource_id === ref.id)) errors.push(notFound('tweet', 'referenced_tweets.id', ref.id));
         continue;
       }
-      tweets.set(r.id, renderPost(r, f.tweet));
+      tweets.set(r.id, render(r));
       if (x.has('referenced_tweets.id.author_id')) addUser(r.author_id);
       if (x.has('referenced_tweets.id.attachments.media_keys')) addMedia(r);
     }
@@ -259,8 +353,10 @@ export function renderPosts(
   if (users.size) includes.users = [...users.values()];
   if (tweets.size) includes.tweets = [...tweets.values()];
   if (media.size) includes.media = [...media.values()];
+  if (polls.size) includes.polls = [...polls.values()];
+  if (places.size) includes.places = [...places.values()];
   return {
-    ...(posts.length ? { data: posts.map((p) => renderPost(p, f.tweet)) } : {}),
+    ...(posts.length ? { data: primary.map(render) } : {}),
     ...(Object.keys(includes).length ? { includes } : {}),
     ...(errors.length ? { errors } : {}),
   };

@@ -269,6 +269,111 @@ describe('fake X server', () => {
   });
 });
 
+describe('fake X: what a faithful record needs, only when asked for', () => {
+  let fake: FakeX;
+  let owner: TwitterApi;
+  const AUTHOR = '7007';
+  const at = (m: number) => new Date(BASE_MS + m * 60_000).toISOString();
+  const FIELDS = {
+    'tweet.fields': 'created_at,author_id,referenced_tweets,attachments,entities,note_tweet,geo,withheld',
+    expansions: 'author_id,referenced_tweets.id,referenced_tweets.id.author_id,attachments.media_keys,attachments.poll_ids,geo.place_id,edit_history_tweet_ids,entities.mentions.username',
+    'poll.fields': 'options,end_datetime,voting_status',
+    'place.fields': 'full_name,country,country_code',
+  };
+  type Entity = { start: number; end: number; url?: string; username?: string };
+  type XObject = Record<string, unknown> & { id: string; text: string; entities?: { urls: Entity[]; mentions: Entity[] } };
+  type Page = { data?: XObject[]; includes?: Record<string, XObject[]>; errors?: Record<string, unknown>[] };
+  const timeline = (query: Record<string, string>) => owner.v2.get<Page>(`users/${AUTHOR}/tweets`, { max_results: '100', ...query });
+
+  beforeAll(async () => {
+    fake = await startFakeX({ consumerKey: APP.appKey, consumerSecret: APP.appSecret });
+    fake.addUser(OWNER, OWNER_TOKENS);
+    fake.addUser(OTHER);
+    fake.addUser({ id: AUTHOR, name: 'Northwind', username: 'northwind' });
+    owner = client(fake, OWNER_TOKENS);
+    const chain = ['8000001', '8000002', '8000003'];
+    fake.addPosts([
+      // An emoji (two UTF-16 units, one code point) and an escaped & before the links and the mention.
+      { id: '8000010', author_id: AUTHOR, created_at: at(10), text: '🎉 Fish & chips @fabrikam https://t.co/AbC https://t.co/PiC',
+        links: [{ url: 'https://t.co/AbC', expanded_url: 'https://bit.ly/x', unwound_url: 'https://example.org/fish' },
+          { url: 'https://t.co/PiC', expanded_url: 'https://twitter.com/northwind/status/8000010/photo/1', media_key: '3_10' }],
+        media: [{ media_key: '3_10', type: 'photo', url: 'https://pbs.twimg.com/media/fish.jpg' }] },
+      { id: '8000011', author_id: AUTHOR, created_at: at(11), text: 'Which?',
+        poll: { id: '90011', options: [{ position: 1, label: 'A', votes: 3 }, { position: 2, label: 'B', votes: 1 }], voting_status: 'closed', end_datetime: at(20), duration_minutes: 5 },
+        place: { id: 'p1', full_name: 'Manhattan, NY', country: 'United States', country_code: 'US', place_type: 'city' },
+        withheld: { country_codes: ['DE', 'FR'] } },
+      ...chain.map((id, i) => ({ id, author_id: AUTHOR, created_at: at(1 + i * 4), text: `version ${i + 1}`, edit_history_tweet_ids: chain })),
+      { id: '8000012', author_id: AUTHOR, created_at: at(12), text: 'a reply', referenced_tweets: [{ type: 'replied_to' as const, id: '8000099' }] },
+      { id: '8000013', author_id: OTHER.id, created_at: at(0), text: 'Vote!', poll: { id: '90013', options: [{ position: 1, label: 'Yes', votes: 2 }] } },
+      { id: '8000014', author_id: AUTHOR, created_at: at(14), text: 'RT @fabrikam: Vote!', referenced_tweets: [{ type: 'retweeted' as const, id: '8000013' }] },
+      { id: '8000015', author_id: OTHER.id, created_at: at(0), text: 'soon gone' },
+      { id: '8000016', author_id: AUTHOR, created_at: at(16), text: 'quoting', referenced_tweets: [{ type: 'quoted' as const, id: '8000015' }] },
+    ]);
+    fake.deletePost('8000015');
+  });
+  afterAll(() => fake.close());
+
+  test("entities: links and mentions at X's offsets, in code points of the escaped text; mentioned users expanded", async () => {
+    const page = await timeline({ ...FIELDS, start_time: at(10), end_time: at(10) });
+    const post = page.data![0]!;
+    expect(post.text).toBe('🎉 Fish &amp; chips @fabrikam https://t.co/AbC https://t.co/PiC');
+    expect(post.entities).toEqual({
+      urls: [
+        { start: 29, end: 45, url: 'https://t.co/AbC', expanded_url: 'https://bit.ly/x', display_url: 'bit.ly/x', unwound_url: 'https://example.org/fish' },
+        { start: 46, end: 62, url: 'https://t.co/PiC', expanded_url: 'https://twitter.com/northwind/status/8000010/photo/1', display_url: 'twitter.com/northwind/sta…', media_key: '3_10' },
+      ],
+      mentions: [{ start: 19, end: 28, username: 'fabrikam', id: OTHER.id }],
+    });
+    const cps = Array.from(post.text);
+    for (const e of [...post.entities!.urls, ...post.entities!.mentions]) expect(cps.slice(e.start, e.end).join('')).toBe(e.url ?? `@${e.username}`);
+    expect(page.includes!.users!.map((u) => u.id)).toEqual([AUTHOR, OTHER.id]);
+  });
+
+  test('poll, place and withholding, each with only the fields asked for', async () => {
+    const [post] = (await timeline({ ...FIELDS, start_time: at(11), end_time: at(11) })).data!;
+    expect(post).toMatchObject({ attachments: { poll_ids: ['90011'] }, geo: { place_id: 'p1' }, withheld: { copyright: false, country_codes: ['DE', 'FR'] } });
+    const full = await timeline({ ...FIELDS, start_time: at(11), end_time: at(11) });
+    expect(full.includes!.polls).toEqual([{ id: '90011', options: [{ position: 1, label: 'A', votes: 3 }, { position: 2, label: 'B', votes: 1 }], voting_status: 'closed', end_datetime: at(20) }]);
+    expect(full.includes!.places).toEqual([{ id: 'p1', full_name: 'Manhattan, NY', country: 'United States', country_code: 'US' }]);
+    // Without the fields and expansions: the defaults only, as X serves them.
+    const bare = await timeline({ 'tweet.fields': 'created_at', expansions: 'attachments.poll_ids,geo.place_id', start_time: at(11), end_time: at(11) });
+    expect(bare.data![0]).toEqual({ id: '8000011', text: 'Which?', created_at: at(11), edit_history_tweet_ids: ['8000011'] });
+    expect(bare.includes).toEqual({ polls: [{ id: '90011', options: [{ position: 1, label: 'A', votes: 3 }, { position: 2, label: 'B', votes: 1 }] }], places: [{ id: 'p1', full_name: 'Manhattan, NY' }] });
+  });
+
+  test("a retweet carries its original's poll, as X gives it", async () => {
+    const page = await timeline({ ...FIELDS, start_time: at(14), end_time: at(14) });
+    expect(page.data![0]!.attachments).toEqual({ poll_ids: ['90013'] });
+    expect(page.includes!.polls!.map((p) => p.id)).toEqual(['90013']);
+    expect(page.includes!.tweets!.map((t) => t.id)).toEqual(['8000013']);
+  });
+
+  test('an edit chain: the timeline lists the newest version; the expansion returns every version in includes.tweets', async () => {
+    const page = await timeline({ ...FIELDS, start_time: at(0), end_time: at(11) });
+    expect(page.data!.map((p) => p.id)).toEqual(['8000011', '8000010', '8000003']);
+    const newest = page.data![2]!;
+    expect(newest.edit_history_tweet_ids).toEqual(['8000001', '8000002', '8000003']);
+    expect(page.includes!.tweets!.map((t) => [t.id, t.text, t.created_at])).toEqual([
+      ['8000001', 'version 1', at(1)],
+      ['8000002', 'version 2', at(5)],
+      ['8000003', 'version 3', at(9)],
+    ]);
+    // Without the expansion, no versions; an earlier version is still served by its id.
+    const plain = await timeline({ 'tweet.fields': 'created_at', start_time: at(0), end_time: at(11) });
+    expect(plain.includes).toBeUndefined();
+    expect((await owner.v2.tweets(['8000001'])).data.map((t) => t.text)).toEqual(['version 1']);
+  });
+
+  test("errors[] name referenced posts the fake no longer has, in X's shape", async () => {
+    const page = await timeline({ ...FIELDS, start_time: at(12), end_time: at(16) });
+    expect(page.data!.map((p) => p.id)).toEqual(['8000016', '8000014', '8000012']);
+    expect(page.errors).toEqual([
+      { value: '8000015', detail: 'Could not find tweet with referenced_tweets.id: [8000015].', title: 'Not Found Error', resource_type: 'tweet', parameter: 'referenced_tweets.id', resource_id: '8000015', type: 'https://api.twitter.com/2/problems/resource-not-found' },
+      expect.objectContaining({ resource_id: '8000099', parameter: 'referenced_tweets.id', title: 'Not Found Error' }),
+    ]);
+  });
+});
+
 test('rate limits: x-rate-limit-* headers per token per endpoint, then 429', async () => {
   const fake = await startFakeX({ consumerKey: APP.appKey, consumerSecret: APP.appSecret, rateLimit: 2 });
   try {

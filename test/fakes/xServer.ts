@@ -5,7 +5,10 @@
  * - OAuth 1.0a three-legged sign-in (request_token → authenticate page → access_token), with
  *   every signed request's HMAC-SHA1 signature verified (see ./oauth1.ts).
  * - API v2: /2/users/me, /2/users/:id/tweets, /2/tweets?ids=, /2/tweets/:id, with field
- *   selection, expansions, X's HTML escaping, the 3,200-post timeline cap and rate-limit headers.
+ *   selection, expansions, X's HTML escaping, the 3,200-post timeline cap and rate-limit headers;
+ *   entities (links, mentions) with X's offsets, polls, places, withholding, edit chains (timelines
+ *   list the newest version, the edit_history_tweet_ids expansion every one), and errors[] for
+ *   referenced posts it no longer has.
  * - Test controls: injected faults (HTTP answers, or network failures: a dropped or reset
  *   connection, half an answer, no answer at all), token revocation, media files and a request log.
  *
@@ -41,7 +44,44 @@ export interface FakeXPost {
   like_count?: number;
   /** Raw full text of long posts, served as note_tweet.text. */
   note_tweet_text?: string;
+  /**
+   * Every version of an edited post, oldest first, the same on each version (X: each edit is a new
+   * post id). Timelines serve only the newest; the edit_history_tweet_ids expansion serves them all.
+   */
   edit_history_tweet_ids?: string[];
+  /**
+   * Where the t.co links in text (and note_tweet_text) lead: served as entities.urls with X's
+   * offsets, in code points of the escaped text. @mentions in the text are found as X finds them.
+   */
+  links?: FakeXLink[];
+  poll?: FakeXPoll;
+  place?: FakeXPlace;
+  withheld?: { copyright?: boolean; country_codes: string[]; scope?: 'tweet' | 'user' };
+}
+export interface FakeXLink {
+  /** The t.co link as it stands in the text. */
+  url: string;
+  expanded_url: string;
+  unwound_url?: string;
+  display_url?: string;
+  /** Set for the link X appends to a post's own photo or video. */
+  media_key?: string;
+  title?: string;
+}
+export interface FakeXPoll {
+  id: string;
+  options: { position: number; label: string; votes: number }[];
+  voting_status?: 'open' | 'closed';
+  end_datetime?: string;
+  duration_minutes?: number;
+}
+export interface FakeXPlace {
+  id: string;
+  full_name: string;
+  country?: string;
+  country_code?: string;
+  name?: string;
+  place_type?: string;
 }
 export interface FakeXOptions {
   consumerKey: string;
@@ -292,8 +332,16 @@ export async function startFakeX(opts: FakeXOptions): Promise<FakeX> {
     if (rl.over) return send(res, 429, TOO_MANY, rl.headers);
     const ok = (body: unknown): void => send(res, 200, body, rl.headers);
     const bad = (body: unknown): void => send(res, 400, body, rl.headers);
-    const f: FieldSets = { tweet: csv(q.get('tweet.fields') ?? undefined), user: csv(q.get('user.fields') ?? undefined), media: csv(q.get('media.fields') ?? undefined), expansions: csv(q.get('expansions') ?? undefined) };
+    const fields = (name: string): Set<string> => csv(q.get(name) ?? undefined);
+    const f: FieldSets = {
+      tweet: fields('tweet.fields'), user: fields('user.fields'), media: fields('media.fields'),
+      poll: fields('poll.fields'), place: fields('place.fields'), expansions: fields('expansions'),
+    };
     const lookupUser = (id: string): FakeXUser | undefined => users.get(id)?.user;
+    const lookupUsername = (name: string): FakeXUser | undefined => {
+      for (const { user } of users.values()) if (user.username.toLowerCase() === name.toLowerCase()) return user;
+      return undefined;
+    };
     const lookupPost = (id: string): FakeXPost | undefined => posts.get(id);
 
     if (route === 'users/me') return ok({ data: renderUser(users.get(at.userId)!.user, f.user) });
@@ -303,7 +351,7 @@ export async function startFakeX(opts: FakeXOptions): Promise<FakeX> {
       if (!ID_PATTERN.test(id)) return bad(invalidRequest('id', id, `The \`id\` query parameter value [${id}] does not match ^[0-9]{1,19}$`));
       const p = posts.get(id);
       if (!p) return ok({ errors: [notFound('tweet', 'id', id)] });
-      const r = renderPosts([p], f, lookupPost, lookupUser);
+      const r = renderPosts([p], f, lookupPost, lookupUser, lookupUsername);
       return ok({ ...r, data: r.data![0] });
     }
 
@@ -316,7 +364,7 @@ export async function startFakeX(opts: FakeXOptions): Promise<FakeX> {
       if (wrong) return bad(invalidRequest('ids', wrong, `The \`ids\` query parameter value [${wrong}] does not match ^[0-9]{1,19}$`));
       const found = ids.map((id) => posts.get(id)).filter((p): p is FakeXPost => !!p);
       const missing = ids.filter((id) => !posts.get(id)).map((id) => notFound('tweet', 'ids', id));
-      const r = renderPosts(found, f, lookupPost, lookupUser);
+      const r = renderPosts(found, f, lookupPost, lookupUser, lookupUsername);
       const errors = [...missing, ...(r.errors ?? [])];
       return ok({ ...r, ...(errors.length ? { errors } : {}) });
     }
@@ -363,7 +411,7 @@ export async function startFakeX(opts: FakeXOptions): Promise<FakeX> {
       sinceId: q.get('since_id') ?? undefined, untilId: q.get('until_id') ?? undefined,
       excludeRetweets: exclude.has('retweets'), excludeReplies: exclude.has('replies'),
     });
-    const r = renderPosts(pageRes.posts, f, lookupPost, lookupUser);
+    const r = renderPosts(pageRes.posts, f, lookupPost, lookupUser, lookupUsername);
     const list = pageRes.posts;
     const meta = list.length
       ? { result_count: list.length, newest_id: list[0]!.id, oldest_id: list[list.length - 1]!.id, ...(pageRes.nextToken ? { next_token: pageRes.nextToken } : {}) }
