@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { ApiV2Includes, MediaObjectV2, TweetV2, UserV2 } from 'twitter-api-v2';
+import type { TweetV2, UserV2 } from 'twitter-api-v2';
+import { Includes, type MediaRef } from './includes';
+import { altTextLine, missingMediaLine, missingPostLine, placeLine, pollLine, postText, unescapeX, withheldLine, withLines } from './postText';
 
 /** The Item JSON the Microsoft 365 Import service reads (the sample's ConnectorSDK Item, PascalCase). */
 export interface ItemUser {
@@ -39,13 +41,6 @@ export interface Item {
   ContentAttachments: ContentAttachment[] | null;
 }
 
-/** A media object reduced to what is downloaded for it. */
-export interface MediaRef {
-  mediaKey: string;
-  url: string;
-  fileName: string;
-}
-
 export interface Container {
   id: string;
   name: string;
@@ -53,10 +48,8 @@ export interface Container {
 
 const PREVIEW_CHARS = 200;
 
-/** X escapes exactly these three in `text` and `note_tweet.text`; a person reads them unescaped. */
-export function unescapeX(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
+export { unescapeX };
+export { Includes, mediaUrl, type MediaRef } from './includes';
 
 /** First characters of the text on one line, cut on a code point (never half an emoji). */
 export function previewOf(text: string): string {
@@ -68,84 +61,92 @@ export function previewOf(text: string): string {
   return `${chars.slice(0, PREVIEW_CHARS - 1).join('')}…`;
 }
 
-/** Full text as a person reads it: a long post's note_tweet, not its truncated `text`. */
+/** Full text as a person reads it: a long post's note_tweet, not its truncated `text`; links to their targets. */
 export function fullText(post: TweetV2): string {
-  return unescapeX(post.note_tweet?.text ?? post.text);
+  return postText(post);
 }
 
-/** Photos by url; video and GIF by the highest-bit-rate mp4, else the preview image. */
-export function mediaUrl(media: MediaObjectV2): string | undefined {
-  if (media.type === 'photo') return media.url ?? undefined;
-  const mp4s = (media.variants ?? []).filter((v) => v.content_type === 'video/mp4' && v.url);
-  mp4s.sort((a, b) => (b.bit_rate ?? 0) - (a.bit_rate ?? 0));
-  return mp4s[0]?.url ?? media.preview_image_url ?? undefined;
+/** Whether the post is the newest of several versions (X lists an edit chain oldest first). */
+function isNewestVersion(post: TweetV2): boolean {
+  const chain = post.edit_history_tweet_ids ?? [];
+  return chain.length > 1 && chain[chain.length - 1] === post.id;
 }
 
-function fileNameFor(media: MediaObjectV2, url: string): string {
-  let base: string;
-  try {
-    base = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
-  } catch {
-    base = '';
-  }
-  base = base.replace(/[^A-Za-z0-9._-]/g, '_');
-  if (!/\.[A-Za-z0-9]{2,5}$/.test(base)) base = `${media.media_key}.${media.type === 'photo' ? 'jpg' : 'mp4'}`;
-  return base;
+/** The earlier versions of an edited post, oldest first: only the newest version names them. */
+export function earlierVersionIds(post: TweetV2): string[] {
+  return isNewestVersion(post) ? post.edit_history_tweet_ids.slice(0, -1) : [];
 }
 
-/** Lookups over a page's includes. */
-export class Includes {
-  private readonly users = new Map<string, UserV2>();
-  private readonly posts = new Map<string, TweetV2>();
-  private readonly media = new Map<string, MediaObjectV2>();
-
-  constructor(includes: ApiV2Includes) {
-    for (const u of includes.users ?? []) this.users.set(u.id, u);
-    for (const t of includes.tweets ?? []) this.posts.set(t.id, t);
-    for (const m of includes.media ?? []) this.media.set(m.media_key, m);
-  }
-
-  user(id: string | undefined): UserV2 | undefined {
-    return id === undefined ? undefined : this.users.get(id);
-  }
-
-  post(id: string): TweetV2 | undefined {
-    return this.posts.get(id);
-  }
-
-  mediaOf(post: TweetV2): MediaRef[] {
-    const refs: MediaRef[] = [];
-    for (const key of post.attachments?.media_keys ?? []) {
-      const m = this.media.get(key);
-      const url = m && mediaUrl(m);
-      if (m && url) refs.push({ mediaKey: key, url, fileName: fileNameFor(m, url) });
-    }
-    return refs;
-  }
+/** The username a retweet's text names ("RT @name: …"), which X keeps even when it leaves the author out. */
+function retweetedUsername(retweet: TweetV2): string | undefined {
+  return /^RT @(\w{1,50}):/.exec(retweet.text)?.[1];
 }
 
-function sender(post: TweetV2, inc: Includes): ItemUser {
+function itemUser(id: string | null, name: string, user: UserV2 | undefined): ItemUser {
+  // X gives a withheld account's name and photo as "": no name, no photo.
+  return { Id: id, UserProfilePhotoUrl: user?.profile_image_url || null, Name: name, EmailAddress: null, MobileNumber: null };
+}
+
+/**
+ * The author as X names them: the user X returned, else the account itself, else the username X
+ * gave elsewhere (a mention, a retweet's "RT @name:"), else the id. "Anonymous" only without an id.
+ */
+function sender(post: TweetV2, inc: Includes, container: Container, usernameHint?: string): ItemUser {
   const author = inc.user(post.author_id);
-  return {
-    Id: post.author_id ?? null,
-    UserProfilePhotoUrl: author?.profile_image_url ?? null,
-    Name: author?.name ?? 'Anonymous',
-    EmailAddress: null,
-    MobileNumber: null,
+  const name = author?.name || (post.author_id === container.id ? container.name : undefined) || usernameHint || inc.usernameOf(post.author_id) || post.author_id || 'Anonymous';
+  return itemUser(post.author_id ?? null, name, author);
+}
+
+/** The users the post replies to and mentions, each once: id, and the name X gave (else the username). */
+function recipients(post: TweetV2, inc: Includes): ItemUser[] {
+  const out: ItemUser[] = [];
+  const seen = new Set<string>();
+  const add = (id: string | undefined, username: string | undefined): void => {
+    const user = inc.user(id) ?? (username ? inc.userNamed(username) : undefined);
+    const key = id ?? user?.id ?? `@${username?.toLowerCase()}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(itemUser(id ?? user?.id ?? null, user?.name || username || inc.usernameOf(id) || id || 'Anonymous', user));
   };
+  if (post.in_reply_to_user_id) add(post.in_reply_to_user_id, undefined);
+  for (const m of [...(post.entities?.mentions ?? []), ...(post.note_tweet?.entities?.mentions ?? [])]) add(m.id || undefined, m.username);
+  return out;
 }
 
 /** Downloaded media content by URL (base64), or null when it was skipped (too big, not allowed, failed). */
 export type MediaContent = (ref: MediaRef) => string | null;
 
-function attachments(post: TweetV2, inc: Includes, content: MediaContent): ContentAttachment[] | null {
-  const refs = inc.mediaOf(post);
+function attachments(refs: MediaRef[], content: MediaContent): ContentAttachment[] | null {
   if (!refs.length) return null;
   return refs.map((ref) => ({ Content: content(ref), Uri: ref.url, AttachmentType: 'media', AttachmentFileName: ref.fileName }));
 }
 
-function baseItem(post: TweetV2, inc: Includes, container: Container, content: MediaContent): Item {
+/** What else the person saw, one line each: poll, place, alt texts, media not returned, withholding, posts X no longer serves. */
+function lines(post: TweetV2, shown: TweetV2, refs: MediaRef[], inc: Includes): string[] {
+  const out: string[] = [];
+  for (const id of shown.attachments?.poll_ids ?? []) {
+    const poll = inc.poll(id);
+    if (poll) out.push(pollLine(poll));
+  }
+  const placeId = shown.geo?.place_id;
+  if (placeId) out.push(placeLine(inc.place(placeId), placeId));
+  for (const ref of refs) if (ref.altText) out.push(altTextLine(ref.fileName, ref.altText));
+  for (const key of inc.missingMedia(shown)) out.push(missingMediaLine(key));
+  for (const p of shown === post ? [post] : [post, shown]) if (p.withheld) out.push(withheldLine(p.withheld));
+  for (const ref of post.referenced_tweets ?? []) {
+    const why = inc.whyMissing(ref.id);
+    if (why && !inc.post(ref.id)) out.push(missingPostLine(ref.type, ref.id, why));
+  }
+  for (const id of earlierVersionIds(post)) {
+    const why = inc.whyMissing(id);
+    if (why && !inc.post(id)) out.push(missingPostLine('edit', id, why));
+  }
+  return out;
+}
+
+function baseItem(post: TweetV2, inc: Includes, container: Container, content: MediaContent, usernameHint?: string): Item {
   const text = fullText(post);
+  const refs = inc.mediaOf(post);
   const repliedTo = post.referenced_tweets?.find((r) => r.type === 'replied_to')?.id ?? null;
   return {
     SchemaVersion: '1.0',
@@ -156,52 +157,68 @@ function baseItem(post: TweetV2, inc: Includes, container: Container, content: M
     ContainerName: container.name,
     ThreadId: post.conversation_id ?? post.id,
     ParentId: repliedTo,
-    Sender: sender(post, inc),
-    Recipients: [],
+    Sender: sender(post, inc, container, usernameHint),
+    Recipients: recipients(post, inc),
     SentTimeUtc: new Date(post.created_at ?? 0).toISOString(),
     ContentType: 1,
-    Content: text,
+    Content: withLines(text, lines(post, post, refs, inc)),
     MessagePreviewText: previewOf(text),
     NumOfLikes: post.public_metrics?.like_count ?? 0,
     PreContext: null,
     PostContext: null,
-    ContentAttachments: attachments(post, inc, content),
+    ContentAttachments: attachments(refs, content),
   };
 }
 
 /**
- * Maps one post to its Item. A retweet carries the original's full text (X's own `text` is the
- * truncated "RT @user: …"); the retweeted, quoted or replied-to posts, when X expanded them,
- * become the PreContext, each as an Item of its own.
+ * Maps one post to its Item, as the person saw it. A retweet reads "RT @user: " and the
+ * original's full text (X's own `text` is truncated), with the original's media as attachments;
+ * the retweeted, quoted or replied-to posts, when X expanded them, and — for the newest version of
+ * an edited post — its earlier versions, oldest first, become the PreContext, each an Item of its
+ * own. Each media file is embedded once per Item: a copy in PreContext lists it by Uri only.
  */
 export function mapPost(post: TweetV2, inc: Includes, container: Container, content: MediaContent): Item {
-  const item = baseItem(post, inc, container, content);
+  inc.learnMentions(post);
+  const embedded = new Set<string>();
+  const once: MediaContent = (ref) => {
+    if (embedded.has(ref.url)) return null;
+    embedded.add(ref.url);
+    return content(ref);
+  };
+  const retweetRef = post.referenced_tweets?.find((r) => r.type === 'retweeted');
+  const original = retweetRef && inc.post(retweetRef.id);
+  const item = baseItem(post, inc, container, once);
+  const username = original && (inc.user(original.author_id)?.username ?? retweetedUsername(post) ?? inc.usernameOf(original.author_id));
+  if (original) {
+    // A retweet has no media of its own; the original's are what the person saw.
+    const refs = inc.mediaOf(original);
+    const text = `RT @${username ?? original.author_id ?? 'unknown'}: ${fullText(original)}`;
+    item.Content = withLines(text, lines(post, original, refs, inc));
+    item.MessagePreviewText = previewOf(text);
+    item.ContentAttachments = item.ContentAttachments ?? attachments(refs, once);
+  }
   const pre: Item[] = [];
   for (const ref of post.referenced_tweets ?? []) {
     const referenced = inc.post(ref.id);
-    if (!referenced) continue;
-    pre.push(baseItem(referenced, inc, container, content));
-    if (ref.type === 'retweeted') {
-      const author = inc.user(referenced.author_id);
-      const full = fullText(referenced);
-      item.Content = author ? `RT @${author.username}: ${full}` : full;
-      item.MessagePreviewText = previewOf(item.Content);
-      // A retweet has no media of its own; the original's are what the person saw.
-      item.ContentAttachments = item.ContentAttachments ?? attachments(referenced, inc, content);
-    }
+    if (referenced) pre.push(baseItem(referenced, inc, container, once, ref.type === 'retweeted' ? username : undefined));
+  }
+  for (const id of earlierVersionIds(post)) {
+    const version = inc.post(id);
+    if (version) pre.push(baseItem(version, inc, container, once));
   }
   item.PreContext = pre.length ? pre : null;
   return item;
 }
 
-/** Media every post of a page (and the posts it references) shows, for downloading ahead of mapping. */
+/** Every post an Item shows: the post, the posts it references and, for an edit's newest version, its earlier versions. */
+function postsShown(post: TweetV2, inc: Includes): TweetV2[] {
+  const ids = [...(post.referenced_tweets ?? []).map((r) => r.id), ...earlierVersionIds(post)];
+  return [post, ...ids.map((id) => inc.post(id)).filter((p): p is TweetV2 => p !== undefined)];
+}
+
+/** Media every post of a page (and the posts it shows) carries, for downloading ahead of mapping. */
 export function mediaToFetch(post: TweetV2, inc: Includes): MediaRef[] {
-  const refs = [...inc.mediaOf(post)];
-  for (const ref of post.referenced_tweets ?? []) {
-    const referenced = inc.post(ref.id);
-    if (referenced) refs.push(...inc.mediaOf(referenced));
-  }
-  return refs;
+  return postsShown(post, inc).flatMap((p) => inc.mediaOf(p));
 }
 
 /** UTC day (YYYY-MM-DD) an item counts against, from its SentTimeUtc. */

@@ -7,7 +7,7 @@ import { sleep, withRetry, type RetryPolicy } from './retry';
 export interface PostPage {
   data: TweetV2[];
   includes: ApiV2Includes;
-  /** What X said of posts it did not return (a lookup by id: deleted, protected…). */
+  /** What X said of posts it did not return (asked for by id, or referenced: deleted, protected…). */
   errors?: XResourceError[];
 }
 
@@ -21,14 +21,21 @@ export interface XResourceError {
   value?: string;
 }
 
-/** Everything the Item needs: full text, threading, references expanded, edits, likes, author, media. */
+/**
+ * Everything a faithful Item needs (../shared/X-API.md, "Fields a faithful record needs"): full
+ * text and its links, threading, references expanded with their authors and media, every version
+ * of an edited post, polls, places, withholding, likes, the author and mentioned users, media.
+ */
 export const POST_QUERY = {
   'tweet.fields':
-    'id,text,created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets,attachments,public_metrics,note_tweet,edit_history_tweet_ids',
+    'id,text,created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets,attachments,entities,note_tweet,edit_history_tweet_ids,edit_controls,public_metrics,geo,withheld,lang,possibly_sensitive,reply_settings',
+  // twitter-api-v2 has no type for some of these (referenced_tweets.id…): they are plain strings here.
   expansions:
-    'author_id,referenced_tweets.id,referenced_tweets.id.author_id,attachments.media_keys,referenced_tweets.id.attachments.media_keys',
-  'media.fields': 'media_key,type,url,variants,preview_image_url,alt_text',
-  'user.fields': 'id,name,username,profile_image_url',
+    'author_id,referenced_tweets.id,referenced_tweets.id.author_id,attachments.media_keys,referenced_tweets.id.attachments.media_keys,attachments.poll_ids,geo.place_id,edit_history_tweet_ids,in_reply_to_user_id,entities.mentions.username',
+  'media.fields': 'media_key,type,url,variants,preview_image_url,alt_text,duration_ms,width,height',
+  'poll.fields': 'options,end_datetime,voting_status',
+  'place.fields': 'full_name,country,country_code',
+  'user.fields': 'id,name,username,profile_image_url,verified_type,protected',
 };
 
 interface PageResult {
@@ -115,7 +122,8 @@ export class PostSource {
         const e = page.errors[0]!;
         throw new PermanentError(`Reading the account timeline: X answered ${e.title ?? 'an error'}${e.detail ? ` (${e.detail})` : ''}`);
       }
-      if (page.data?.length) yield { data: page.data, includes: page.includes ?? {} };
+      // errors[] beside data names referenced posts X did not return: the Item says so.
+      if (page.data?.length) yield { data: page.data, includes: page.includes ?? {}, ...(page.errors?.length ? { errors: page.errors } : {}) };
       token = page.meta?.next_token;
     } while (token);
   }

@@ -194,3 +194,128 @@ describe('the Item body uploaded', () => {
     expect(new ItemBody().toBuffer(item).toString('utf8')).toBe(JSON.stringify(item));
   });
 });
+
+describe('the Content as the person saw it', () => {
+  const url = (start: number, u: string, target: Partial<{ expanded_url: string; unwound_url: string; media_key: string }>) => ({
+    start,
+    end: start + u.length,
+    url: u,
+    display_url: 'shown',
+    expanded_url: target.expanded_url ?? '',
+    unwound_url: target.unwound_url ?? '',
+    ...(target.media_key ? { media_key: target.media_key } : {}),
+  });
+
+  test('a long post: note_tweet.text with its own entities, whose offsets are in the note', () => {
+    // X's `text` is cut with a link to the whole post; note_tweet holds it, entities counted on it.
+    const note = `${'word '.repeat(60)}see https://t.co/LONG &amp; more`;
+    const item = map(
+      post({
+        id: '60',
+        text: `${'word '.repeat(50)}… https://t.co/SHOW`,
+        entities: { urls: [url(252, 'https://t.co/SHOW', { expanded_url: 'https://twitter.com/i/web/status/60' })] },
+        note_tweet: { text: note, entities: { urls: [url(304, 'https://t.co/LONG', { expanded_url: 'https://example.org/x', unwound_url: 'https://example.org/final' })] } },
+      } as Partial<TweetV2> & { id: string }),
+    );
+    expect(item.Content).toBe(`${'word '.repeat(60)}see https://example.org/final & more`);
+  });
+
+  test('a link X gave no unwound_url for is its expanded_url; one whose offsets do not point at it is found by its t.co link', () => {
+    const text = '😀😀 a https://t.co/AAA b https://t.co/BBB';
+    const item = map(
+      post({
+        id: '61',
+        text,
+        entities: { urls: [url(5, 'https://t.co/AAA', { expanded_url: 'https://a.example/' }), url(99, 'https://t.co/BBB', { expanded_url: 'https://b.example/' })] },
+      } as Partial<TweetV2> & { id: string }),
+    );
+    expect(item.Content).toBe('😀😀 a https://a.example/ b https://b.example/');
+  });
+
+  test("a quote's link to the quoted post stays (as its target); a link to the post's own photo, without media_key, is dropped", () => {
+    const text = 'look https://t.co/QQ https://t.co/PP';
+    const item = map(
+      post({
+        id: '62',
+        text,
+        referenced_tweets: [{ type: 'quoted', id: '63' }],
+        entities: {
+          urls: [url(5, 'https://t.co/QQ', { expanded_url: 'https://twitter.com/fabrikam/status/63' }), url(21, 'https://t.co/PP', { expanded_url: 'https://twitter.com/contoso/status/62/photo/1' })],
+        },
+      } as Partial<TweetV2> & { id: string }),
+    );
+    expect(item.Content).toBe('look https://twitter.com/fabrikam/status/63');
+  });
+
+  test('withholding says where and why: the post, the account, a copyright claim', () => {
+    const withheld = (w: object) => map(post({ id: '64', text: 'x', withheld: w } as Partial<TweetV2> & { id: string })).Content;
+    expect(withheld({ copyright: true, country_codes: ['XY'], scope: 'tweet' })).toBe('x\n\nWithheld in: XY (the post is withheld, on a copyright claim)');
+    expect(withheld({ copyright: false, country_codes: ['IN'], scope: 'user' })).toBe("x\n\nWithheld in: IN (the author's account is withheld)");
+  });
+
+  test('a place X did not return is named by its id; a poll option with one vote says "1 vote"', () => {
+    const item = map(post({ id: '65', text: 'Q?', geo: { place_id: '01a9a39529b27f36' }, attachments: { poll_ids: ['p1'] } } as Partial<TweetV2> & { id: string }), {
+      polls: [{ id: 'p1', options: [{ position: 2, label: 'No', votes: 0 }, { position: 1, label: 'Yes', votes: 1 }], voting_status: 'open' }],
+    });
+    expect(item.Content).toBe('Q?\n\nPoll (open): Yes: 1 vote; No: 0 votes\nPlace: 01a9a39529b27f36 (X did not return its name)');
+  });
+
+  test('a video with no mp4 variant is kept as its preview image under a name that says so', () => {
+    const item = map(post({ id: '66', attachments: { media_keys: ['7_66'] } }), {
+      media: [{ media_key: '7_66', type: 'video', preview_image_url: 'https://pbs.twimg.com/ext_tw_video_thumb/66/pu/img/still.png' }],
+    });
+    expect(item.ContentAttachments?.[0]).toMatchObject({ Uri: 'https://pbs.twimg.com/ext_tw_video_thumb/66/pu/img/still.png', AttachmentFileName: '7_66-preview.png' });
+  });
+
+  test('a retweet X gave without its original: its own text, links expanded, "RT @user:" as X wrote it; a referenced post named in errors is said', () => {
+    const item = mapPost(
+      post({ id: '67', text: 'RT @fabrikam: gone &amp; https://t.co/G…', entities: { urls: [url(25, 'https://t.co/G', { expanded_url: 'https://g.example/' })] }, referenced_tweets: [{ type: 'retweeted', id: '68' }] } as Partial<TweetV2> & {
+        id: string;
+      }),
+      new Includes({ users: [ME] }, [{ resource_id: '68', resource_type: 'tweet', title: 'Not Found Error', type: 'https://api.twitter.com/2/problems/resource-not-found' }]),
+      container,
+      content,
+    );
+    expect(item.Content).toBe('RT @fabrikam: gone & https://g.example/…\n\nRetweet of post 68, which X no longer serves: Not Found Error');
+  });
+
+  test("a retweet whose original's author is known only by a mention's id: the marker and the Sender use that username", () => {
+    const original = post({ id: '70', author_id: '77', text: 'original words' });
+    const retweet = post({ id: '71', text: 'original words', entities: { mentions: [{ start: 0, end: 0, username: 'someone', id: '77' }] }, referenced_tweets: [{ type: 'retweeted', id: '70' }] } as Partial<TweetV2> & {
+      id: string;
+    });
+    const item = map(retweet, { tweets: [original] });
+    expect(item.Content).toBe('RT @someone: original words');
+    expect(item.PreContext?.[0]?.Sender).toMatchObject({ Id: '77', Name: 'someone' });
+  });
+
+  test("the account's own post whose author X left out is the account's, by name", () => {
+    const item = mapPost(post({ id: '72' }), new Includes({}), container, content);
+    expect(item.Sender).toMatchObject({ Id: ME.id, Name: ME.name });
+  });
+
+  test('an edited post: its newest version carries the earlier ones after what it references, oldest first; each file embedded once', () => {
+    const chain = ['80', '81', '82'];
+    const photo = { media_key: '3_80', type: 'photo' as const, url: 'https://pbs.twimg.com/media/same.jpg' };
+    const v = (id: string, minute: number, text: string) =>
+      post({ id, text, created_at: `2026-11-10T10:0${minute}:00.000Z`, edit_history_tweet_ids: chain, attachments: { media_keys: ['3_80'] }, referenced_tweets: [{ type: 'replied_to', id: '79' }] });
+    const parent = post({ id: '79', author_id: THEM.id, text: 'question' });
+    const item = map(v('82', 9, 'third'), { tweets: [parent, v('81', 5, 'second'), v('80', 1, 'first'), v('82', 9, 'third')], media: [photo] });
+    expect(item.PreContext?.map((p) => [p.Id, p.Content, p.SentTimeUtc])).toEqual([
+      ['79', 'question', '2026-11-10T10:00:00.000Z'],
+      ['80', 'first', '2026-11-10T10:01:00.000Z'],
+      ['81', 'second', '2026-11-10T10:05:00.000Z'],
+    ]);
+    expect(item.ContentAttachments?.map((a) => a.Content)).toEqual(['b64:3_80']);
+    for (const earlier of item.PreContext!.slice(1)) expect(earlier.ContentAttachments).toEqual([{ Content: null, Uri: photo.url, AttachmentType: 'media', AttachmentFileName: 'same.jpg' }]);
+    // An earlier version, mapped on its own, carries no versions.
+    const first = map(v('80', 1, 'first'), { tweets: [parent, v('81', 5, 'second'), v('82', 9, 'third')], media: [photo] });
+    expect(first.PreContext?.map((p) => p.Id)).toEqual(['79']);
+    expect(first.ContentAttachments?.[0]?.Content).toBe('b64:3_80');
+  });
+
+  test('an earlier version X names in errors is said in the newest', () => {
+    const item = mapPost(post({ id: '91', text: 'now', edit_history_tweet_ids: ['90', '91'] }), new Includes({ users: [ME] }, [{ resource_id: '90', title: 'Not Found Error' }]), container, content);
+    expect(item.Content).toBe('now\n\nEarlier version 90, which X no longer serves: Not Found Error');
+  });
+});

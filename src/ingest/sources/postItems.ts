@@ -1,5 +1,5 @@
 import type { TweetV2 } from 'twitter-api-v2';
-import { dayOf, Includes, ItemBody, mapPost, mediaToFetch } from '../item';
+import { dayOf, earlierVersionIds, Includes, ItemBody, mapPost, mediaToFetch, type Item } from '../item';
 import { fetchMedia } from '../media';
 import type { ItemContext, MadeItem, SourcePage } from './source';
 
@@ -21,12 +21,43 @@ async function downloadMedia(post: TweetV2, inc: Includes, ctx: ItemContext): Pr
   return media;
 }
 
-/** The lookups over a page's includes, made once per page however many of its posts are mapped. */
+/** The lookups over a page's includes (and what X said it did not return), made once per page however many of its posts are mapped. */
 const lookups = new WeakMap<SourcePage<TweetV2>, Includes>();
 function includesOf(page: SourcePage<TweetV2>): Includes {
   let inc = lookups.get(page);
-  if (!inc) lookups.set(page, (inc = new Includes(page.includes)));
+  if (!inc) {
+    lookups.set(page, (inc = new Includes(page.includes, page.errors)));
+    for (const post of page.data) inc.learnMentions(post);
+  }
   return inc;
+}
+
+/**
+ * The page's posts and, after each newest version of an edited post, its earlier versions that X
+ * returned in includes (the edit_history_tweet_ids expansion): each version is a record of its own.
+ */
+export function withEarlierVersions(page: SourcePage<TweetV2>): TweetV2[] {
+  const byId = new Map((page.includes.tweets ?? []).map((t) => [t.id, t]));
+  const out: TweetV2[] = [];
+  const taken = new Set<string>();
+  for (const post of page.data) {
+    for (const p of [post, ...earlierVersionIds(post).map((id) => byId.get(id))]) {
+      if (p && !taken.has(p.id)) {
+        taken.add(p.id);
+        out.push(p);
+      }
+    }
+  }
+  return out;
+}
+
+/** Attachments kept without content: each file once, however many places of the Item list it. */
+function skippedFiles(item: Item, media: Map<string, string | null>): number {
+  const skipped = new Set<string>();
+  for (const a of [item, ...(item.PreContext ?? [])]) {
+    for (const att of a.ContentAttachments ?? []) if (media.get(att.Uri) === null) skipped.add(att.Uri);
+  }
+  return skipped.size;
 }
 
 /** Every post source makes its Items this way: media downloaded, then the post mapped with them. */
@@ -38,14 +69,10 @@ export async function makePostItem(post: TweetV2, page: SourcePage<TweetV2>, ctx
     const base64 = media.get(ref.url);
     return base64 === undefined || base64 === null ? null : body.placeholder(base64);
   });
-  const skipped = new Set<string>();
-  for (const a of [item, ...(item.PreContext ?? [])]) {
-    for (const att of a.ContentAttachments ?? []) if (att.Content === null) skipped.add(att.Uri);
-  }
   return {
     item,
     body: body.toBuffer(item),
-    skipped: skipped.size,
+    skipped: skippedFiles(item, media),
     archived: { postId: post.id, createdAt: item.SentTimeUtc, day: dayOf(post.created_at), conversationId: post.conversation_id ?? null },
   };
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../../logger';
 import type { ArchivedPost, Store, TaskMessage } from '../../store/types';
 import type { Container, Item } from '../item';
 import type { RetryPolicy } from '../retry';
-import type { PostSource } from '../xPosts';
+import type { PostSource, XResourceError } from '../xPosts';
 
 /** A job whose X account is signed in: what every source reads with. */
 export interface ReadyJob {
@@ -33,6 +33,8 @@ export interface SourceRecord {
 export interface SourcePage<R extends SourceRecord = SourceRecord> {
   data: R[];
   includes: ApiV2Includes;
+  /** What X said of objects it did not return (a referenced post deleted, protected…): the Item names them. */
+  errors?: XResourceError[];
 }
 
 /** A page as the spool keeps it: which source it came from travels with it to the sinks. */
