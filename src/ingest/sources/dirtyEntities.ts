@@ -1,6 +1,7 @@
 import type { TweetV2 } from 'twitter-api-v2';
+import { auditQuietly } from '../../audit/audit';
 import type { XResourceError } from '../xPosts';
-import { makePostItem } from './postItems';
+import { makePostItem, withEarlierVersions } from './postItems';
 import type { Source, SourceContext, SourcePage } from './source';
 
 const NOT_FOUND = 'https://api.twitter.com/2/problems/resource-not-found';
@@ -30,6 +31,7 @@ async function recordGone(ctx: SourceContext, ids: string[]): Promise<void> {
       via: 'lookup',
     });
     if (recorded) ctx.log.info({ postId }, 'a DirtyEntity X no longer has: recorded as a deletion');
+    if (recorded) await auditQuietly(ctx.store, ctx.log, 'deletion.found', { jobId: ctx.job.jobId, taskId: ctx.task.taskId, postId, via: 'lookup' });
   }
 }
 
@@ -39,9 +41,17 @@ export const dirtyEntitiesSource: Source<TweetV2> = {
   wanted: (ctx) => (ctx.task.dirtyEntities?.length ?? 0) > 0,
   async *pages(ctx: SourceContext): AsyncIterable<SourcePage<TweetV2>> {
     const asked = new Set(ctx.task.dirtyEntities ?? []);
+    const start = ctx.window.start.getTime();
+    const end = ctx.window.end.getTime();
     for await (const page of ctx.x.byIds([...asked])) {
       await recordGone(ctx, goneIds(page.errors, asked));
-      if (page.data.length) yield { data: page.data, includes: page.includes };
+      // The posts asked for, whatever their date; earlier versions of an edited one only when created in the window, as on the timeline.
+      const data = withEarlierVersions(page).filter((p) => {
+        if (asked.has(p.id)) return true;
+        const at = new Date(p.created_at ?? 0).getTime();
+        return at >= start && at <= end;
+      });
+      if (data.length) yield { data, includes: page.includes, ...(page.errors?.length ? { errors: page.errors } : {}) };
     }
   },
   makeItem: makePostItem,
