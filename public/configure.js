@@ -13,8 +13,9 @@
     inputs.forEach(function (input) {
       var saved = values[input.name] || '';
       input.value = '';
-      input.placeholder = saved ? saved : 'Not set';
-      document.getElementById(input.name + '-saved').textContent = saved ? 'Saved: ' + saved : 'Not set yet';
+      input.placeholder = '';
+      // One state per field: not set, or the mask of what is saved.
+      document.getElementById(input.name + '-saved').textContent = saved ? 'Saved: ' + saved : 'Not set';
     });
   }
 
@@ -25,7 +26,7 @@
       if (!config.ok) throw config;
       showSettings(config.data);
       validateMessage.textContent = validate.ok && validate.data
-        ? (validate.data.Status ? 'All six settings are present.' : validate.data.Message)
+        ? (validate.data.Status ? 'All six settings are saved. Use Test settings to check them with X and Entra.' : validate.data.Message)
         : '';
     });
   }
@@ -49,6 +50,48 @@
       api = null;
       signinMessage.textContent = window.ConnectorApi.explain(res);
     });
+  });
+
+  var testButton = document.getElementById('test-button');
+  testButton.addEventListener('click', function () {
+    var list = document.getElementById('test-results');
+    list.replaceChildren();
+    document.getElementById('test-section').hidden = false;
+    var li = document.createElement('li');
+    li.textContent = 'Asking X and Entra…';
+    list.appendChild(li);
+    api.post('/api/Configuration/Test', {}).then(function (res) {
+      list.replaceChildren();
+      if (!res.ok || !res.data) {
+        var fail = document.createElement('li');
+        fail.className = 'error';
+        fail.textContent = window.ConnectorApi.explain(res);
+        list.appendChild(fail);
+        return;
+      }
+      res.data.Checks.forEach(function (c) {
+        var item = document.createElement('li');
+        item.className = c.Ok === true ? 'success' : c.Ok === false ? 'error' : 'muted';
+        var label = document.createElement('strong');
+        label.textContent = c.Settings.join(' and ') + (c.Ok === true ? ': accepted. ' : c.Ok === false ? ': refused. ' : ': not known. ');
+        item.appendChild(label);
+        item.appendChild(document.createTextNode(c.Message));
+        list.appendChild(item);
+      });
+      document.getElementById('test-heading').focus();
+    });
+  });
+
+  document.getElementById('signout-button').addEventListener('click', function () {
+    // The credentials lived only in this script: forgetting them is signing out.
+    api = null;
+    inputs.forEach(function (input) { input.value = ''; });
+    document.getElementById('test-results').replaceChildren();
+    document.getElementById('test-section').hidden = true;
+    saveMessage.textContent = '';
+    document.getElementById('settings-section').hidden = true;
+    document.getElementById('signin-section').hidden = false;
+    document.getElementById('tenant-id').focus();
   });
 
   settingsForm.addEventListener('submit', function (event) {

@@ -1,4 +1,8 @@
+import type { INetworkModule } from '@azure/msal-node';
 import express, { type Express } from 'express';
+import { EventApiClient } from '../ingest/eventApi';
+import { DEFAULT_RETRY } from '../ingest/retry';
+import { SettingsChecker } from '../setup/settingsCheck';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { join } from 'node:path';
@@ -16,6 +20,7 @@ import { clientAddress } from './clientAddress';
 import { errorHandler, notFoundHandler } from './errorHandler';
 import { archiveRoutes } from './routes/archive';
 import { configurationRoutes } from './routes/configuration';
+import { settingsTestRoutes } from './routes/settingsTest';
 import { connectorSetupRoutes } from './routes/connectorSetup';
 import { dataRoutes } from './routes/data';
 import { healthRoutes } from './routes/health';
@@ -35,6 +40,8 @@ export interface AppOptions {
   authFailureLimit?: number;
   /** The service clients (src/composition.ts); the X gateway is built here when not given. */
   clients?: Pick<Clients, 'x'> & Partial<Pick<Clients, 'archive'>>;
+  /** msal's HTTP client for "Test settings" when clients are built here (tests against a fake authority). */
+  networkClient?: INetworkModule;
   /** Extra readiness checks (the worker's health), for /readyz. */
   statusExtras?: Record<string, unknown>;
 }
@@ -63,6 +70,14 @@ export function createApp(opts: AppOptions): Express {
     signIn: new SignInService(store, opts.clients?.x ?? new XGateway(config.xApiBaseUrl), clock),
     requireAuth: requireAuth(auth),
   };
+
+  // "Test settings" and the status page's Settings card ask X and Entra the same way (cached).
+  const checker = new SettingsChecker({
+    xApiBaseUrl: config.xApiBaseUrl,
+    // Its own AAD client: a check must not swap the token cache the worker reports with.
+    eventApi: new EventApiClient({ baseUrl: config.eventApiBaseUrl, authorityHost: config.aadAuthorityHost, tenantId: config.tenantId, networkClient: opts.networkClient, retry: DEFAULT_RETRY }),
+    clock,
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -132,7 +147,8 @@ export function createApp(opts: AppOptions): Express {
   app.use(connectorSetupRoutes(ctx));
   app.use(jobRoutes(ctx));
   app.use(dataRoutes(ctx));
-  app.use(statusRoutes(ctx));
+  app.use(settingsTestRoutes(ctx, checker));
+  app.use(statusRoutes(ctx, checker));
   app.use(archiveRoutes(ctx, opts.clients?.archive ?? once(() => openArchive(config))));
 
   app.use(notFoundHandler);

@@ -92,6 +92,16 @@ export class EventApiClient {
   }
 
   /**
+   * Asks AAD for a token with these credentials, as the report would, with a new msal client:
+   * "Test settings" must see what AAD says of them now, not a cached token. (Its caller has a
+   * client of its own, apart from the worker's.)
+   */
+  async checkCredentials(app: { clientId: string; clientSecret: string }): Promise<void> {
+    this.msal = undefined;
+    await this.token(app.clientId, app.clientSecret);
+  }
+
+  /**
    * Asks for the token ahead of the report, while the task's other work runs: msal caches it, so
    * the report does not wait for AAD. A failure here is ignored; the report asks again and retries.
    */

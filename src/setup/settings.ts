@@ -4,13 +4,13 @@ import type { SettingKey, Settings, Store } from '../store/types';
 import type { AppCredentials } from '../x/xClient';
 
 /** Wire names of the six settings (the sample's PascalCase "…Value" keys) and their labels. */
-export const SETTING_FIELDS: readonly { wire: string; key: SettingKey; label: string }[] = [
-  { wire: 'TwitterApiKeyValue', key: 'TwitterApiKey', label: 'Twitter Api Key' },
-  { wire: 'TwitterApiSecretKeyValue', key: 'TwitterApiSecretKey', label: 'Twitter Api Secret Key' },
-  { wire: 'TwitterAccessTokenValue', key: 'TwitterAccessToken', label: 'Twitter Access Token' },
-  { wire: 'TwitterAccessTokenSecretValue', key: 'TwitterAccessTokenSecret', label: 'Twitter Access Token Secret' },
-  { wire: 'AADAppIdValue', key: 'AADAppId', label: 'AAD Application ID' },
-  { wire: 'AADAppSecretValue', key: 'AADAppSecret', label: 'AAD Application Secret' },
+export const SETTING_FIELDS: readonly { wire: string; key: SettingKey; label: string; from: string }[] = [
+  { wire: 'TwitterApiKeyValue', key: 'TwitterApiKey', label: 'Twitter Api Key', from: 'X developer portal → your app → Keys and tokens → Consumer Keys → API Key.' },
+  { wire: 'TwitterApiSecretKeyValue', key: 'TwitterApiSecretKey', label: 'Twitter Api Secret Key', from: 'X developer portal → your app → Keys and tokens → Consumer Keys → API Key Secret.' },
+  { wire: 'TwitterAccessTokenValue', key: 'TwitterAccessToken', label: 'Twitter Access Token', from: 'X developer portal → your app → Keys and tokens → Access Token and Secret → Access Token.' },
+  { wire: 'TwitterAccessTokenSecretValue', key: 'TwitterAccessTokenSecret', label: 'Twitter Access Token Secret', from: 'X developer portal → your app → Keys and tokens → Access Token and Secret → Access Token Secret.' },
+  { wire: 'AADAppIdValue', key: 'AADAppId', label: 'AAD Application ID', from: 'Entra admin center → App registrations → the app → Overview → Application (client) ID.' },
+  { wire: 'AADAppSecretValue', key: 'AADAppSecret', label: 'AAD Application Secret', from: "Entra admin center → App registrations → the app → Certificates & secrets → a client secret's Value (shown once, when it is created)." },
 ];
 
 const MASK_PREFIX = '********';

@@ -1,4 +1,5 @@
 import { missingSettings } from '../setup/settings';
+import type { SettingCheck } from '../setup/settingsCheck';
 import type { Job, Settings, Store, TaskRun, TaskStatus } from '../store/types';
 import { renderChartSvg, type DayPoint } from './chart';
 import type { HealthState, XCheck, XReachability } from './xReachability';
@@ -79,6 +80,21 @@ export interface GatherOptions {
   x: XReachability;
   /** Where this connector is reached, for advice such as the X callback URL. */
   connectorUrl: string;
+  /** The settings tried against X and Entra (cached): the Settings card says what they said, not only that values are there. */
+  settingsCheck?: (settings: Settings) => Promise<SettingCheck[]>;
+}
+
+/** The Settings card: missing values first; then what X and Entra said of the saved ones. */
+async function configuredHealth(opts: GatherOptions, settings: Settings): Promise<StatusReport['Health']['Configured']> {
+  const missing = missingSettings(settings);
+  if (missing.length) return { State: 'Problem', Missing: missing, Message: `Missing settings: ${missing.join(', ')}. Enter them on the Configure page.` };
+  if (!opts.settingsCheck) return { State: 'Ok', Missing: [], Message: 'All six settings are present.' };
+  const checks = await opts.settingsCheck(settings);
+  const refused = checks.filter((c) => c.Ok === false);
+  if (refused.length) return { State: 'Problem', Missing: [], Message: `${refused.map((c) => c.Message).join(' ')} Fix it on the Configure page, then use Test settings.` };
+  const unknown = checks.filter((c) => c.Ok === null);
+  if (unknown.length) return { State: 'Unknown', Missing: [], Message: unknown.map((c) => c.Message).join(' ') };
+  return { State: 'Ok', Missing: [], Message: 'X and Entra accept all six settings.' };
 }
 
 /** The UTC days from DAYS_SHOWN - 1 days before `now` up to `now`'s day, oldest first. */
@@ -177,10 +193,7 @@ export async function gatherStatus(opts: GatherOptions): Promise<StatusReport> {
     opts.store.listDeletionChecks(),
     opts.store.listDeletions(DELETIONS_SHOWN),
   ]);
-  const missing = missingSettings(settings);
-  const configured: StatusReport['Health']['Configured'] = missing.length
-    ? { State: 'Problem', Missing: missing, Message: `Missing settings: ${missing.join(', ')}. Enter them on the Configure page.` }
-    : { State: 'Ok', Missing: [], Message: 'All six settings are present.' };
+  const configured = await configuredHealth(opts, settings);
 
   const jobStatuses = jobs.map((job, index): JobStatus => {
     const mine = runs.filter((r) => r.jobId === job.jobId);

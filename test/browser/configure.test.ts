@@ -1,7 +1,9 @@
 import type { Browser } from 'playwright-core';
 import { API_SECRET_KEY, startConnector, TENANT_ID, type TestConnector } from '../helpers/connector';
 import { contrastProblems, focusRing, horizontalOverflow, launchBrowser, offLoopback, openContext, screenshot, type TrackedContext } from '../helpers/browser';
-import { SIX_SETTINGS } from '../helpers/signIn';
+import { msalNetworkClientFor, startFakeAad } from '../fakes/aad';
+import { startFakeX } from '../fakes/xServer';
+import { configure, SIX_SETTINGS, X_APP } from '../helpers/signIn';
 
 const LABELS: Record<keyof typeof SIX_SETTINGS, string> = {
   TwitterApiKeyValue: 'Twitter Api Key',
@@ -65,15 +67,16 @@ describe('Configure page in a browser', () => {
     }
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Configuration Saved Successfully.').waitFor();
-    await page.getByText('All six settings are present.').waitFor();
+    await page.getByText('All six settings are saved. Use Test settings to check them with X and Entra.').waitFor();
 
     for (const [wire, label] of Object.entries(LABELS)) {
       const value = SIX_SETTINGS[wire as keyof typeof SIX_SETTINGS];
       const input = page.getByLabel(label, { exact: true });
-      // The field is emptied; the saved value is shown only as a mask with its last 4 characters.
+      // The field is emptied; the saved value is shown once, only as a mask with its last 4 characters.
       expect(await input.inputValue()).toBe('');
-      expect(await input.getAttribute('placeholder')).toBe(`********${value.slice(-4)}`);
+      expect(await input.getAttribute('placeholder')).toBe('');
       expect(await page.locator(`#${wire}-saved`).textContent()).toBe(`Saved: ********${value.slice(-4)}`);
+      expect(await page.getByText(`********${value.slice(-4)}`).count()).toBe(1);
     }
     expect(await page.content()).not.toContain(SIX_SETTINGS.AADAppSecretValue);
     await screenshot(page, 'configure-saved');
@@ -82,10 +85,8 @@ describe('Configure page in a browser', () => {
     await page.reload();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await signIn();
-    await page.getByText('All six settings are present.').waitFor();
-    expect(await page.getByLabel('AAD Application Secret', { exact: true }).getAttribute('placeholder')).toBe(
-      `********${SIX_SETTINGS.AADAppSecretValue.slice(-4)}`,
-    );
+    await page.getByText('All six settings are saved. Use Test settings to check them with X and Entra.').waitFor();
+    expect(await page.locator('#AADAppSecretValue-saved').textContent()).toBe(`Saved: ********${SIX_SETTINGS.AADAppSecretValue.slice(-4)}`);
     expect((await c.store.getSettings()).AADAppSecret).toBe(SIX_SETTINGS.AADAppSecretValue);
     expect(t.errors).toEqual([]);
     expect(offLoopback(t.requested)).toEqual([]);
@@ -102,6 +103,38 @@ describe('Configure page in a browser', () => {
     await message.waitFor();
     expect(await message.textContent()).toContain('00000000-0000-0000-0000-000000000000');
     expect(await c.store.getSettings()).toEqual({});
+  });
+
+  test('when the admin tests the settings, then each pair says what X or Entra answered, a wrong one is named with where to get it, and Sign out forgets the credentials', async () => {
+    const x = await startFakeX({ ...X_APP });
+    const aad = await startFakeAad({ clientSecret: SIX_SETTINGS.AADAppSecretValue });
+    const tested = await startConnector({ env: { X_API_BASE_URL: x.url, AAD_AUTHORITY_HOST: aad.url }, networkClient: msalNetworkClientFor(aad) });
+    try {
+      x.addUser({ id: '1500000000000000077', name: 'App Owner', username: 'contoso_dev' }, { accessToken: SIX_SETTINGS.TwitterAccessTokenValue, accessSecret: SIX_SETTINGS.TwitterAccessTokenSecretValue });
+      await configure(tested, { ...SIX_SETTINGS, AADAppSecretValue: 'an-expired-or-wrong-secret' });
+      t = await openContext(browser);
+      const { page } = t;
+      await page.goto(`${tested.url}/Configure`);
+      await signIn();
+      // Each field says where its value comes from.
+      expect(await page.locator('#AADAppSecretValue-from').textContent()).toContain('Entra admin center → App registrations → the app → Certificates & secrets');
+      await page.getByRole('button', { name: 'Test settings' }).click();
+      const results = page.locator('#test-results li');
+      await results.nth(2).filter({ hasText: 'AAD Application ID and AAD Application Secret: refused.' }).waitFor();
+      expect(await results.nth(0).textContent()).toContain('Twitter Api Key and Twitter Api Secret Key: accepted.');
+      expect(await results.nth(1).textContent()).toContain('(it belongs to @contoso_dev)');
+      expect(await results.nth(2).textContent()).toContain('AADSTS7000215');
+      expect(await page.content()).not.toContain('an-expired-or-wrong-secret');
+      await screenshot(page, 'configure-test-settings');
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      expect(await page.getByRole('heading', { name: 'Connector settings' }).isVisible()).toBe(false);
+      expect(offLoopback(t.requested)).toEqual([]);
+    } finally {
+      await tested.close();
+      await Promise.all([x.close(), aad.close()]);
+    }
   });
 
   test('when used by keyboard on a narrow screen, then every step is reachable, focus is visible and text is readable', async () => {

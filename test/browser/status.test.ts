@@ -14,7 +14,8 @@ import {
   screenshot,
   type TrackedContext,
 } from '../helpers/browser';
-import { ACCOUNT, ACCOUNT_TOKENS, configure, signInJob, X_APP } from '../helpers/signIn';
+import { msalNetworkClientFor, startFakeAad, type FakeAad } from '../fakes/aad';
+import { ACCOUNT, ACCOUNT_TOKENS, configure, signInJob, SIX_SETTINGS, X_APP } from '../helpers/signIn';
 
 /** A small cap, so a few seeded items make visible bars and one day goes over it. */
 const CAP = 1000;
@@ -30,15 +31,20 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser.close();
 });
+let aad: FakeAad;
 beforeEach(async () => {
   x = await startFakeX({ ...X_APP });
   x.addUser(ACCOUNT, ACCOUNT_TOKENS);
-  c = await startConnector({ env: { X_API_BASE_URL: x.url, DAILY_ITEM_CAP: String(CAP) } });
+  // The app owner's access token pair of the six settings, which the Settings card checks with X.
+  x.addUser({ id: '1500000000000000077', name: 'App Owner', username: 'contoso_dev' }, { accessToken: SIX_SETTINGS.TwitterAccessTokenValue, accessSecret: SIX_SETTINGS.TwitterAccessTokenSecretValue });
+  aad = await startFakeAad({ clientSecret: SIX_SETTINGS.AADAppSecretValue });
+  c = await startConnector({ env: { X_API_BASE_URL: x.url, AAD_AUTHORITY_HOST: aad.url, DAILY_ITEM_CAP: String(CAP) }, networkClient: msalNetworkClientFor(aad) });
 });
 afterEach(async () => {
   await t?.context.close();
   await c.close();
   await x.close();
+  await aad.close();
 });
 
 function run(taskId: string, day: string, over: Partial<TaskRun> = {}): TaskRun {
@@ -95,7 +101,8 @@ function card(page: Page, heading: string) {
   return page.locator('.health > div').filter({ has: page.getByRole('heading', { name: heading, exact: true }) });
 }
 
-const meCalls = (): number => x.requests.filter((r) => r.path === '/2/users/me').length;
+/** X reachable's calls: users/me with the job's tokens (the Settings card checks the app owner's pair apart). */
+const meCalls = (): number => x.requests.filter((r) => r.path === '/2/users/me' && r.oauth?.['oauth_token'] === ACCOUNT_TOKENS.accessToken).length;
 
 describe('status page in a browser', () => {
   test('when the admin signs in, then health, jobs, the daily chart with the day over the cap, and the tasks are shown', async () => {
@@ -105,7 +112,7 @@ describe('status page in a browser', () => {
     await page.goto(`${c.url}/status`);
     await signIn(page);
 
-    await card(page, 'Settings').getByText('All six settings are present.').waitFor();
+    await card(page, 'Settings').getByText('X and Entra accept all six settings.').waitFor();
     expect(await card(page, 'Settings').locator('.badge').textContent()).toBe('OK');
     expect(await card(page, 'X reachable').textContent()).toContain('X answered for @contoso with the tokens of job job-1.');
     expect(await card(page, 'Last report accepted').textContent()).toContain('The Event API accepted the report of task task-2 (job job-1).');

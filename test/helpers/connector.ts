@@ -1,3 +1,4 @@
+import type { INetworkModule } from '@azure/msal-node';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,7 +52,9 @@ export interface TestConnector {
  * Starts the real app on 127.0.0.1:0 with a real SQLite file in a temp dir (or the given one,
  * to test restarts). env overrides the defaults below.
  */
-export async function startConnector(opts: { env?: Env; dataDir?: string; authFailureLimit?: number } = {}): Promise<TestConnector> {
+export async function startConnector(
+  opts: { env?: Env; dataDir?: string; authFailureLimit?: number; networkClient?: INetworkModule } = {},
+): Promise<TestConnector> {
   const dataDir = opts.dataDir ?? tempDir();
   const { config } = loadConfig({
     TENANT_ID,
@@ -60,6 +63,8 @@ export async function startConnector(opts: { env?: Env; dataDir?: string; authFa
     LOG_LEVEL: 'info',
     X_API_BASE_URL: 'http://127.0.0.1:9',
     AAD_JWKS_URL: 'http://127.0.0.1:9/keys',
+    // Never Microsoft's: "Test settings" and the status page ask AAD for a token.
+    AAD_AUTHORITY_HOST: 'https://127.0.0.1:9',
     ALLOWED_BLOB_HOSTS: '127.0.0.1:10000,*.blob.core.windows.net',
     ...opts.env,
   });
@@ -73,6 +78,7 @@ export async function startConnector(opts: { env?: Env; dataDir?: string; authFa
     store,
     clock: () => new Date(Date.now() + clock.offsetMs),
     authFailureLimit: opts.authFailureLimit ?? 1000,
+    networkClient: opts.networkClient,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

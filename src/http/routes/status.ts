@@ -1,11 +1,14 @@
 import { Router } from 'express';
+import type { SettingsChecker } from '../../setup/settingsCheck';
 import { gatherStatus } from '../../status/gather';
+import type { Settings } from '../../store/types';
 import { XReachability } from '../../status/xReachability';
 import { XGateway } from '../../x/xClient';
 import type { AppContext } from '../context';
 
 /** The status dashboard: a public page shell, and its data behind the same sign-in as Configure. */
-export function statusRoutes(ctx: AppContext): Router {
+/** checker: the Configure page's "Test settings", whose cached answer is the health of the settings. */
+export function statusRoutes(ctx: AppContext, checker?: SettingsChecker): Router {
   const router = Router();
   const gateway = new XGateway(ctx.config.xApiBaseUrl);
   // One per app, so its cache spans requests: reloading the page does not spend X's rate limit.
@@ -21,6 +24,7 @@ export function statusRoutes(ctx: AppContext): Router {
       clock: ctx.clock,
       dailyItemCap: ctx.config.dailyItemCap,
       x,
+      ...(checker ? { settingsCheck: (settings: Settings) => checker.check(settings) } : {}),
       connectorUrl: `${req.protocol}://${req.get('host') ?? 'localhost'}`,
     });
     // Task errors and account names are for the signed-in admin only: keep them out of caches.
