@@ -158,6 +158,68 @@ export interface DayTotal {
   refused: number;
 }
 
+/**
+ * What the audit log records (README "Audit log"). Never a secret: settings by key name only.
+ */
+export const AUDIT_KINDS = [
+  'settings.saved',
+  /** Failed sign-ins of one client address in one 15-minute window, as one summary. */
+  'signin.failed',
+  /** The failed sign-in limit started refusing an address (once per address and window). */
+  'signin.lockout',
+  /** A job's first X sign-in. */
+  'job.authorized',
+  /** A sign-in again for a job that already had an account. */
+  'job.reauthorized',
+  /** The setup page recorded the job ↔ account mapping (SavePage). */
+  'job.setup',
+  'job.remediation',
+  'job.deleted',
+  'task.queued',
+  'task.reported',
+  'deletion.found',
+  'verify.run',
+] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
+export type AuditDetails = Record<string, unknown>;
+
+/** One entry of the append-only, hash-chained audit log (src/audit/hash.ts says how it is hashed). */
+export interface AuditEntry {
+  /** 1, 2, 3, … without gaps: the order entries were appended in, across every instance. */
+  seq: number;
+  /** ISO 8601 (toISOString form). */
+  at: string;
+  kind: AuditKind;
+  details: AuditDetails;
+  /** The previous entry's hash; 64 zeros for the first. */
+  prevHash: string;
+  /** SHA-256 (hex) of the canonical JSON of seq, at, kind, details and prevHash. */
+  hash: string;
+}
+
+/** The last entry appended, as the store keeps it beside the log: a removed last entry shows against it. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+export interface AuditQuery {
+  /** Entries at or after this time (ISO 8601). */
+  from?: string;
+  /** Entries at or before this time (ISO 8601). */
+  to?: string;
+  /** Newest first (the default, for the status page) or oldest first (for export and verify). */
+  order?: 'newest' | 'oldest';
+  /** Only entries with a smaller seq: the next page, newest first. */
+  before?: number;
+  /** Only entries with a larger seq: the next page, oldest first. */
+  after?: number;
+  /** At most this many; default 100, at most 1000. */
+  limit?: number;
+}
+
+export const AUDIT_PAGE_MAX = 1000;
+
 export interface Store {
   readonly kind: 'sqlite' | 'azure';
 
@@ -238,6 +300,17 @@ export interface Store {
   listDeletions(limit: number): Promise<Deletion[]>;
   saveDeletionCheck(check: DeletionCheck): Promise<void>;
   listDeletionChecks(): Promise<DeletionCheck[]>;
+
+  /**
+   * Appends one entry to the audit log, chained to the last one; atomic across instances (two
+   * appenders never take the same seq or fork the chain). Nothing updates or removes entries.
+   * `at` defaults to now. Throws TypeError for an unknown kind or details that name a secret.
+   */
+  appendAudit(entry: { kind: AuditKind; at?: string; details: AuditDetails }): Promise<AuditEntry>;
+  /** A page of the audit log (see AuditQuery); entries come back exactly as stored, for verification. */
+  listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
+  /** The last entry appended (seq and hash); undefined while the log is empty. */
+  auditHead(): Promise<AuditHead | undefined>;
 
   /** Cheap round trip, for /readyz. */
   ping(): Promise<void>;

@@ -9,6 +9,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { auditHash, GENESIS_HASH } from '../../src/audit/hash';
+import { verifyAuditChain } from '../../src/audit/verifyChain';
 import { SecretBox, SecretBoxError } from '../../src/crypto/secretBox';
 import { AzureStore } from '../../src/store/azure/azureStore';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore';
@@ -571,6 +573,78 @@ function describeStoreContract(name: string, makeStore: () => Promise<StoreHarne
         await store.saveDeletionCheck({ ...check, jobId: 'job-0' });
         await store.saveDeletionCheck({ ...check, ok: true, checked: 12, found: 1, message: null });
         expect(await store.listDeletionChecks()).toEqual([{ ...check, jobId: 'job-0' }, { ...check, ok: true, checked: 12, found: 1, message: null }]);
+      });
+    });
+
+    describe('audit log', () => {
+      const seqs = (entries: { seq: number }[]) => entries.map((e) => e.seq);
+
+      it('when entries are appended, then they are numbered from 1 and each is hashed and chained to the one before, from 64 zeros', async () => {
+        expect(await store.auditHead()).toBeUndefined();
+        expect(await store.listAudit()).toEqual([]);
+        const first = await store.appendAudit({ kind: 'settings.saved', details: { changed: ['TwitterApiKey'], by: { principal: 'basic', address: '203.0.113.7' } } });
+        h.clock.advance(1000);
+        const second = await store.appendAudit({ kind: 'job.deleted', details: { jobId: 'job-1' } });
+        expect(first).toMatchObject({ seq: 1, kind: 'settings.saved', prevHash: GENESIS_HASH, at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) });
+        expect(first.hash).toMatch(/^[0-9a-f]{64}$/);
+        expect(first.hash).toBe(auditHash(first));
+        expect(second).toMatchObject({ seq: 2, prevHash: first.hash });
+        expect(second.hash).toBe(auditHash(second));
+        // Stamped with the store's clock, which the test moved on by 1 s in between.
+        expect(Date.parse(second.at) - Date.parse(first.at)).toBeGreaterThanOrEqual(1000);
+        expect(Math.abs(Date.parse(second.at) - h.clock.now().getTime())).toBeLessThan(5000);
+        // Read back exactly as appended (details with their nesting), newest first by default.
+        expect(await store.listAudit()).toEqual([second, first]);
+        expect(await store.auditHead()).toEqual({ seq: 2, hash: second.hash });
+        expect(await verifyAuditChain(store)).toEqual({ ok: true, entries: 2, last: { seq: 2, hash: second.hash } });
+      });
+
+      it('when the log is paged, then newest first goes down by seq before a page, and oldest first up after one', async () => {
+        for (let i = 1; i <= 7; i++) await store.appendAudit({ kind: 'task.queued', details: { jobId: 'job-1', taskId: `t${i}` } });
+        expect(seqs(await store.listAudit({ limit: 3 }))).toEqual([7, 6, 5]);
+        expect(seqs(await store.listAudit({ limit: 3, before: 5 }))).toEqual([4, 3, 2]);
+        expect(seqs(await store.listAudit({ limit: 3, before: 2 }))).toEqual([1]);
+        expect(seqs(await store.listAudit({ order: 'oldest', limit: 3 }))).toEqual([1, 2, 3]);
+        expect(seqs(await store.listAudit({ order: 'oldest', limit: 3, after: 6 }))).toEqual([7]);
+        expect(seqs(await store.listAudit({ order: 'oldest', after: 2, before: 5 }))).toEqual([3, 4]);
+        expect(await store.listAudit({ limit: 0 })).toEqual([]);
+      });
+
+      it('when from and to are given, then only entries at or between them are listed, in either order', async () => {
+        const at = ['2026-03-01T10:00:00.000Z', '2026-03-01T11:00:00.000Z', '2026-03-02T09:00:00.000Z', '2026-03-03T00:00:00.000Z'];
+        for (const t of at) await store.appendAudit({ kind: 'verify.run', at: t, details: { ok: true } });
+        expect(seqs(await store.listAudit({ from: '2026-03-01T11:00:00.000Z', to: '2026-03-02T09:00:00.000Z' }))).toEqual([3, 2]);
+        expect(seqs(await store.listAudit({ from: '2026-03-01T10:30:00Z', order: 'oldest' }))).toEqual([2, 3, 4]);
+        // Any ISO form of the same instant: compared as times, not as text.
+        expect(seqs(await store.listAudit({ to: '2026-03-01T12:00:00+01:00' }))).toEqual([2, 1]);
+        expect(seqs(await store.listAudit({ from: '2026-03-01T00:00:00.000Z', limit: 1, before: 3 }))).toEqual([2]);
+        expect(await store.listAudit({ from: '2026-04-01T00:00:00.000Z' })).toEqual([]);
+      });
+
+      it('when two instances append at the same time, then the log is one unbroken chain holding every entry once', async () => {
+        const peer = await h.openPeer();
+        const appends = [];
+        for (let i = 0; i < 8; i++) {
+          appends.push(store.appendAudit({ kind: 'task.queued', details: { by: 'a', i } }));
+          appends.push(peer.appendAudit({ kind: 'task.queued', details: { by: 'b', i } }));
+        }
+        const written = await Promise.all(appends);
+        expect(written.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+        const all = await peer.listAudit({ order: 'oldest' });
+        expect(all.map((e) => `${e.details['by']}${e.details['i']}`).sort()).toEqual(written.map((e) => `${e.details['by']}${e.details['i']}`).sort());
+        expect(await verifyAuditChain(store)).toMatchObject({ ok: true, entries: 16 });
+      });
+
+      it('when an entry names an unknown kind or would hold a secret, then it is refused and nothing is written', async () => {
+        await expect(store.appendAudit({ kind: 'settings.changed' as never, details: {} })).rejects.toThrow(/unknown audit kind/);
+        await expect(store.appendAudit({ kind: 'settings.saved', details: { TwitterApiSecretKey: 'x' } })).rejects.toThrow(/no secret/);
+        await expect(store.appendAudit({ kind: 'job.setup', details: { job: { accessToken: 'x' } } })).rejects.toThrow(/no secret/);
+        await expect(store.appendAudit({ kind: 'task.queued', details: { url: 'https://a.blob.core.windows.net/c?sv=1&sig=abc' } })).rejects.toThrow(/signed URL/);
+        await expect(store.appendAudit({ kind: 'task.queued', details: { at: 'x' }, at: 'not a date' })).rejects.toThrow(/not a date/);
+        expect(await store.listAudit()).toEqual([]);
+        expect(await store.auditHead()).toBeUndefined();
+        // Key names as values are fine: that is how settings are recorded.
+        await expect(store.appendAudit({ kind: 'settings.saved', details: { changed: ['TwitterApiSecretKey'] } })).resolves.toMatchObject({ seq: 1 });
       });
     });
 

@@ -5,6 +5,11 @@ import { purposes } from '../shared';
 import {
   SETTING_KEYS,
   type ArchivedPost,
+  type AuditDetails,
+  type AuditEntry,
+  type AuditHead,
+  type AuditKind,
+  type AuditQuery,
   type DayReservation,
   type Deletion,
   type DeletionCheck,
@@ -19,6 +24,7 @@ import {
   type TaskRun,
 } from '../types';
 import { AzureArchived } from './azureArchived';
+import { AzureAudit } from './azureAudit';
 import { AzureJobs } from './azureJobs';
 import { AzureLedger } from './azureLedger';
 import { AzureTaskQueue } from './azureQueue';
@@ -37,7 +43,7 @@ const SETTINGS_PARTITION = 'settings';
  * sharing one store. Behaves as the SQLite adapter does; where Azure cannot (queue order,
  * whole-second visibility, approximate depth) the difference is noted where it arises.
  * Tables: <prefix>settings, <prefix>reqtokens, <prefix>jobs, <prefix>tasks, <prefix>ledger,
- * <prefix>runs; queue: <prefix>-tasks.
+ * <prefix>runs, <prefix>archived, <prefix>deletions, <prefix>delchecks, <prefix>audit; queue: <prefix>-tasks.
  */
 export class AzureStore implements Store {
   readonly kind = 'azure' as const;
@@ -50,6 +56,7 @@ export class AzureStore implements Store {
     private readonly ledger: AzureLedger,
     private readonly runs: AzureTaskRuns,
     private readonly archive: AzureArchived,
+    private readonly audit: AzureAudit,
     private readonly box: SecretBox,
   ) {}
 
@@ -61,7 +68,7 @@ export class AzureStore implements Store {
   ): Promise<AzureStore> {
     const prefix = checkPrefix(options.prefix ?? 'xconn');
     const table = (name: string): TableClient => tableClient(connectionString, `${prefix}${name}`);
-    const [settings, tokens, jobs, tasks, ledger, runs, archived, deletions, delchecks] = [
+    const [settings, tokens, jobs, tasks, ledger, runs, archived, deletions, delchecks, audit] = [
       'settings',
       'reqtokens',
       'jobs',
@@ -71,12 +78,13 @@ export class AzureStore implements Store {
       'archived',
       'deletions',
       'delchecks',
-    ].map(table) as [TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient];
+      'audit',
+    ].map(table) as [TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient];
     const queueClient = new QueueClient(connectionString, `${prefix}-tasks`);
     try {
       // createTable succeeds when the table exists, so concurrent starts are fine.
       await Promise.all([
-        ...[settings, tokens, jobs, tasks, ledger, runs, archived, deletions, delchecks].map((t) => t.createTable()),
+        ...[settings, tokens, jobs, tasks, ledger, runs, archived, deletions, delchecks, audit].map((t) => t.createTable()),
         queueClient.createIfNotExists(),
       ]);
     } catch (err) {
@@ -90,6 +98,7 @@ export class AzureStore implements Store {
       new AzureLedger(ledger),
       new AzureTaskRuns(runs, now),
       new AzureArchived(archived, deletions, delchecks),
+      new AzureAudit(audit, now),
       box,
     );
   }
@@ -216,6 +225,18 @@ export class AzureStore implements Store {
   }
   listDeletionChecks(): Promise<DeletionCheck[]> {
     return this.call('listDeletionChecks', () => this.archive.listChecks());
+  }
+
+  // Audit log ---------------------------------------------------------------------------------
+
+  appendAudit(entry: { kind: AuditKind; at?: string; details: AuditDetails }): Promise<AuditEntry> {
+    return this.call('appendAudit', () => this.audit.append(entry));
+  }
+  listAudit(query?: AuditQuery): Promise<AuditEntry[]> {
+    return this.call('listAudit', () => this.audit.list(query));
+  }
+  auditHead(): Promise<AuditHead | undefined> {
+    return this.call('auditHead', () => this.audit.head());
   }
 
   /** A queue message names no holder: a dead instance's lease runs out after its (short) visibility. */

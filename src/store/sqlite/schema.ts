@@ -91,4 +91,26 @@ export const MIGRATIONS: readonly string[] = [
     data TEXT NOT NULL
   );
   `,
+  // The audit log: append-only and hash-chained (src/audit/hash.ts). The triggers refuse changes
+  // through SQL; anyone who can write the file can drop them, which the chain and the head show.
+  `
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,      -- 1, 2, 3, … without gaps
+    at TEXT NOT NULL,             -- toISOString()
+    kind TEXT NOT NULL,
+    details TEXT NOT NULL,        -- canonical JSON, never a secret
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE INDEX audit_log_at ON audit_log (at);
+  CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head WHEN NEW.seq <> OLD.seq + 1
+    BEGIN SELECT RAISE(ABORT, 'the audit head only moves forward by one'); END;
+  `,
 ];

@@ -4,9 +4,16 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SecretBox } from '../../crypto/secretBox';
 import { NotFoundError } from '../../errors';
+import { nextAuditEntry } from '../../audit/hash';
+import { normalAuditQuery } from '../../audit/query';
 import {
   SETTING_KEYS,
   type ArchivedPost,
+  type AuditDetails,
+  type AuditEntry,
+  type AuditHead,
+  type AuditKind,
+  type AuditQuery,
   type DayReservation,
   type Deletion,
   type DeletionCheck,
@@ -45,6 +52,19 @@ interface ArchivedRow {
   day: string;
   conversation_id: string | null;
   task_id: string;
+}
+
+interface AuditRow {
+  seq: number;
+  at: string;
+  kind: string;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+function toAudit(r: AuditRow): AuditEntry {
+  return { seq: r.seq, at: r.at, kind: r.kind as AuditKind, details: JSON.parse(r.details) as AuditDetails, prevHash: r.prev_hash, hash: r.hash };
 }
 
 function toArchived(r: ArchivedRow): ArchivedPost {
@@ -441,6 +461,46 @@ export class SqliteStore implements Store {
   async listTaskRuns(limit: number): Promise<TaskRun[]> {
     const rows = this.db.prepare('SELECT data FROM task_runs ORDER BY updated_at DESC, rowid DESC LIMIT ?').all(limit) as { data: string }[];
     return rows.map((r) => JSON.parse(r.data) as TaskRun);
+  }
+
+  // Audit log ---------------------------------------------------------------------------------
+
+  async appendAudit(input: { kind: AuditKind; at?: string; details: AuditDetails }): Promise<AuditEntry> {
+    // IMMEDIATE takes the write lock before the head is read: another process appending waits, so
+    // no two entries take one seq and the chain never forks.
+    return this.db.transaction(() => {
+      const head = this.db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as AuditHead | undefined;
+      const e = nextAuditEntry(input, head, this.now());
+      this.db
+        .prepare('INSERT INTO audit_log (seq, at, kind, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(e.seq, e.at, e.kind, JSON.stringify(e.details), e.prevHash, e.hash);
+      this.db
+        .prepare('INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash')
+        .run(e.seq, e.hash);
+      return e;
+    }).immediate();
+  }
+
+  async listAudit(query?: AuditQuery): Promise<AuditEntry[]> {
+    const q = normalAuditQuery(query);
+    const where = ['seq > ?', 'seq < ?'];
+    const params: (string | number)[] = [q.after, q.before];
+    if (q.from !== undefined) {
+      where.push('at >= ?');
+      params.push(q.from);
+    }
+    if (q.to !== undefined) {
+      where.push('at <= ?');
+      params.push(q.to);
+    }
+    const rows = this.db
+      .prepare(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq ${q.order === 'newest' ? 'DESC' : 'ASC'} LIMIT ?`)
+      .all(...params, q.limit) as AuditRow[];
+    return rows.map(toAudit);
+  }
+
+  async auditHead(): Promise<AuditHead | undefined> {
+    return this.db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as AuditHead | undefined;
   }
 
   async ping(): Promise<void> {
