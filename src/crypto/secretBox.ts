@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { AppError } from '../errors';
 
 /**
  * AES-256-GCM for secrets at rest. The key comes from ENCRYPTION_KEY, or is derived from
@@ -32,12 +33,16 @@ export class SecretBox {
       return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
     } catch {
       throw new SecretBoxError(
-        'a stored secret cannot be decrypted: ENCRYPTION_KEY (or API_SECRET_KEY, from which it is derived) has changed since it was saved',
+        'A stored secret cannot be decrypted: ENCRYPTION_KEY (or API_SECRET_KEY, from which it is derived) has changed since it was saved. ' +
+          'Set it back, or enter all six settings again on the Configure page and sign each job in to X again.',
       );
     }
   }
 }
 
-export class SecretBoxError extends Error {
-  override name = 'SecretBoxError';
+/** A secret at rest that cannot be read: the admin's configuration (a changed key), a clear 409, not a 500. */
+export class SecretBoxError extends AppError {
+  constructor(message: string) {
+    super(message, 409, 'SecretsUnreadable');
+  }
 }

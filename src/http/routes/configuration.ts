@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { SecretBoxError } from '../../crypto/secretBox';
 import { maskedSettings, missingSettings, settingsPatch } from '../../setup/settings';
 import type { AppContext } from '../context';
 import { objectBody } from '../validation';
@@ -11,7 +12,11 @@ export function configurationRoutes(ctx: AppContext): Router {
   });
 
   router.post('/api/Configuration', ctx.requireAuth, async (req, res) => {
-    const stored = await ctx.store.getSettings();
+    // Settings sealed with a key that has changed since cannot be read: entering them again is the way out.
+    const stored = await ctx.store.getSettings().catch((err: unknown) => {
+      if (err instanceof SecretBoxError) return {};
+      throw err;
+    });
     const patch = settingsPatch(objectBody(req, 'Configuration'), stored);
     await ctx.store.saveSettings(patch);
     req.log.info({ changed: Object.keys(patch) }, 'configuration saved');
