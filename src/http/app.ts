@@ -7,6 +7,7 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { join } from 'node:path';
 import { pinoHttp } from 'pino-http';
+import { Audit } from '../audit/audit';
 import { once, type Clients } from '../composition';
 import { openArchive } from '../evidence/open';
 import type { Config } from '../config';
@@ -18,6 +19,7 @@ import type { AppContext } from './context';
 import { Authenticator, deferBodyErrors, remoteJwks, requireAuth } from './auth';
 import { clientAddress } from './clientAddress';
 import { errorHandler, notFoundHandler } from './errorHandler';
+import { auditRoutes } from './routes/audit';
 import { archiveRoutes } from './routes/archive';
 import { configurationRoutes } from './routes/configuration';
 import { settingsTestRoutes } from './routes/settingsTest';
@@ -63,12 +65,14 @@ export function createApp(opts: AppOptions): Express {
     jwks: opts.jwks ?? remoteJwks(config.aadJwksUrl),
     aadAppId: async () => (await store.getSettings()).AADAppId,
   });
+  const audit = new Audit({ store, logger, clock });
   const ctx: AppContext = {
     config,
     store,
     clock,
-    signIn: new SignInService(store, opts.clients?.x ?? new XGateway(config.xApiBaseUrl), clock),
+    signIn: new SignInService(store, opts.clients?.x ?? new XGateway(config.xApiBaseUrl), clock, audit),
     requireAuth: requireAuth(auth),
+    audit,
   };
 
   // "Test settings" and the status page's Settings card ask X and Entra the same way (cached).
@@ -135,7 +139,8 @@ export function createApp(opts: AppOptions): Express {
       requestWasSuccessful: (_req, res) => res.statusCode !== 401,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      handler: (_req, res) => {
+      handler: (req, res) => {
+        void audit.signIns.refused(clientAddress(req));
         res.status(429).json({
           Error: 'TooManyFailedSignIns',
           Message: 'Too many failed sign-ins from this address. Wait 15 minutes, then sign in with the right tenant id and APISecretKey.',
@@ -143,6 +148,13 @@ export function createApp(opts: AppOptions): Express {
       },
     }),
   );
+  // Every 401 is counted for the audit log too, as the limit counts it: one summary per address and window.
+  app.use((req, res, next) => {
+    res.on('finish', () => {
+      if (res.statusCode === 401) void audit.signIns.failed(clientAddress(req));
+    });
+    next();
+  });
   app.use(configurationRoutes(ctx));
   app.use(connectorSetupRoutes(ctx));
   app.use(jobRoutes(ctx));
@@ -150,6 +162,7 @@ export function createApp(opts: AppOptions): Express {
   app.use(settingsTestRoutes(ctx, checker));
   app.use(statusRoutes(ctx, checker));
   app.use(archiveRoutes(ctx, opts.clients?.archive ?? once(() => openArchive(config))));
+  app.use(auditRoutes(ctx));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import type { Audit } from '../audit/audit';
 import type { Config } from '../config';
 import type { SignInService } from '../setup/signIn';
 import type { Store } from '../store/types';
@@ -9,5 +10,7 @@ export interface AppContext {
   store: Store;
   clock: () => Date;
   signIn: SignInService;
+  /** The audit trail (src/audit/audit.ts): one short record() per thing worth proving later. */
+  audit: Audit;
   requireAuth: RequestHandler;
 }

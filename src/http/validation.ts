@@ -46,3 +46,39 @@ export function objectBody(req: Request, what: string): Record<string, unknown> 
   }
   return body as Record<string, unknown>;
 }
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
+const ISO_TIME = /^T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/i;
+
+/** A calendar date that exists (Date.parse rolls 2026-02-30 over to March). */
+function realDate(y: number, m: number, d: number): boolean {
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/**
+ * An ISO 8601 date (YYYY-MM-DD, UTC) or date and time with its zone (Z or ±hh:mm), as
+ * toISOString() text; undefined when absent. A bare date given as an upper bound means the end of
+ * that day, so `to=2026-01-31` includes the 31st.
+ */
+export function isoQuery(req: Request, name: string, opts: { endOfDay?: boolean } = {}): string | undefined {
+  const value = queryParam(req, name);
+  if (value === undefined || value === '') return undefined;
+  const date = ISO_DATE.exec(value);
+  const time = value.slice(10);
+  const ok = date && realDate(Number(date[1]), Number(date[2]), Number(date[3])) && (time === '' || ISO_TIME.test(time));
+  const ms = ok ? Date.parse(time === '' ? `${value}T00:00:00Z` : value) : NaN;
+  if (Number.isNaN(ms)) {
+    throw new InvalidInputError(`Query parameter ${name} must be an ISO 8601 date (2026-01-31) or time with its zone (2026-01-31T09:30:00Z)`);
+  }
+  return new Date(time === '' && opts.endOfDay ? ms + 24 * 3600 * 1000 - 1 : ms).toISOString();
+}
+
+/** A whole number from min to max; undefined when absent. */
+export function intQuery(req: Request, name: string, min: number, max: number): number | undefined {
+  const value = queryParam(req, name);
+  if (value === undefined || value === '') return undefined;
+  const n = /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidInputError(`Query parameter ${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}

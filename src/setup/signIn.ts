@@ -1,4 +1,6 @@
+import type { Audit } from '../audit/audit';
 import { InvalidInputError, NotFoundError, TransientError } from '../errors';
+import type { AuditDetails } from '../store/types';
 import type { Job, Store } from '../store/types';
 import type { XAccount, XGateway } from '../x/xClient';
 import { xAppCredentials } from './settings';
@@ -39,6 +41,8 @@ export class SignInService {
     private readonly store: Store,
     private readonly x: XGateway,
     private readonly now: () => Date,
+    /** Records sign-ins and setups; none when not given (tools, tests of X's failures). */
+    private readonly audit?: Pick<Audit, 'record'>,
   ) {}
 
   async begin(jobId: string, callbackUrl: string): Promise<string> {
@@ -55,8 +59,11 @@ export class SignInService {
     return url;
   }
 
-  /** Exchanges the callback's token + verifier. The request token is consumed first, so a replay finds nothing. */
-  async complete(oauthToken: string, verifier: string, expectedJobId?: string): Promise<Job> {
+  /**
+   * Exchanges the callback's token + verifier. The request token is consumed first, so a replay
+   * finds nothing. `by` says who, for the audit log.
+   */
+  async complete(oauthToken: string, verifier: string, expectedJobId?: string, by?: AuditDetails): Promise<Job> {
     const request = await this.store.takeRequestToken(oauthToken);
     if (!request) throw new SignInUnknownError('This sign-in was already completed or is unknown');
     if (expectedJobId !== undefined && request.jobId !== expectedJobId) {
@@ -66,12 +73,17 @@ export class SignInService {
     const app = await xAppCredentials(this.store);
     // The request token is spent: a new sign-in is what can be tried again.
     const tokens = await askingX(this.x.accessToken(app, request, verifier), 'Click "Login with Twitter" to try again');
-    return this.store.saveJobAuthorization(request.jobId, {
+    const before = await this.store.getJob(request.jobId);
+    const job = await this.store.saveJobAuthorization(request.jobId, {
       accountId: tokens.userId,
       accountUsername: tokens.screenName,
       accessToken: tokens.accessToken,
       accessSecret: tokens.accessSecret,
     });
+    const account = { jobId: job.jobId, accountId: job.accountId, accountUsername: job.accountUsername, ...by };
+    if (before?.accountId) await this.audit?.record('job.reauthorized', { ...account, previousAccountId: before.accountId });
+    else await this.audit?.record('job.authorized', account);
+    return job;
   }
 
   /** The user cancelled on X: forget the request token, store nothing. */
@@ -98,11 +110,13 @@ export class SignInService {
     return [{ Id: account.id, Name: account.name, AdditionalInfo: `@${account.username}`, AlreadyUsed: others.length > 0 }];
   }
 
-  async savePage(jobId: string, tenantId: string | null, page: { Id: string; Name: string }): Promise<Job> {
+  async savePage(jobId: string, tenantId: string | null, page: { Id: string; Name: string }, by?: AuditDetails): Promise<Job> {
     const job = await this.authorizedJob(jobId);
     if (job.accountId !== page.Id) {
       throw new InvalidInputError(`Id ${page.Id} is not the X account signed in for job ${jobId}`);
     }
-    return this.store.saveJobAccount(jobId, { tenantId, accountId: page.Id, accountName: page.Name });
+    const saved = await this.store.saveJobAccount(jobId, { tenantId, accountId: page.Id, accountName: page.Name });
+    await this.audit?.record('job.setup', { jobId, tenantId, accountId: page.Id, accountName: page.Name, ...by });
+    return saved;
   }
 }

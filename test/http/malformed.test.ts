@@ -27,8 +27,14 @@ afterAll(async () => {
 
 /** Everything a request could have changed. */
 async function snapshot(): Promise<string> {
-  const [settings, jobs, depth, runs] = await Promise.all([c.store.getSettings(), c.store.listJobs(), c.store.queueDepth(), c.store.listTaskRuns(100)]);
-  return JSON.stringify({ settings, jobs, depth, runs });
+  const [settings, jobs, depth, runs, audit] = await Promise.all([
+    c.store.getSettings(),
+    c.store.listJobs(),
+    c.store.queueDepth(),
+    c.store.listTaskRuns(100),
+    c.store.listAudit({ limit: 1000 }),
+  ]);
+  return JSON.stringify({ settings, jobs, depth, runs, audit });
 }
 
 describe('POST /data/OnDownloadRequest', () => {

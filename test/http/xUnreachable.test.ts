@@ -10,6 +10,7 @@ import request from 'supertest';
 import { startFakeX, type FakeX, type FakeXFault } from '../fakes/xServer';
 import { errorHandler } from '../../src/http/errorHandler';
 import { connectorSetupRoutes } from '../../src/http/routes/connectorSetup';
+import { Audit } from '../../src/audit/audit';
 import { SignInService } from '../../src/setup/signIn';
 import { XGateway } from '../../src/x/xClient';
 import { basicAuth, startConnector, type TestConnector } from '../helpers/connector';
@@ -114,7 +115,8 @@ describe('X sends nothing past the timeout', () => {
     };
     const signIn = new SignInService(c.store, new XGateway(x.url, { timeoutMs: 400 }), () => new Date());
     app.use(withLog, express.json());
-    app.use(connectorSetupRoutes({ config: c.config, store: c.store, clock: () => new Date(), signIn, requireAuth: (_req, _res, next) => next() }));
+    const audit = new Audit({ store: c.store, logger: c.logger, clock: () => new Date() });
+    app.use(connectorSetupRoutes({ config: c.config, store: c.store, clock: () => new Date(), signIn, requireAuth: (_req, _res, next) => next(), audit }));
     app.use(errorHandler);
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));

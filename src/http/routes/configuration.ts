@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { SecretBoxError } from '../../crypto/secretBox';
 import { maskedSettings, missingSettings, settingsPatch } from '../../setup/settings';
+import { actorOf } from '../actor';
 import type { AppContext } from '../context';
 import { objectBody } from '../validation';
 
@@ -19,6 +20,9 @@ export function configurationRoutes(ctx: AppContext): Router {
     });
     const patch = settingsPatch(objectBody(req, 'Configuration'), stored);
     await ctx.store.saveSettings(patch);
+    // Key names only, never a value: a key re-entered with its stored value did not change.
+    const changed = Object.entries(patch).filter(([key, value]) => stored[key as keyof typeof stored] !== value).map(([key]) => key);
+    await ctx.audit.record('settings.saved', { changed, ...actorOf(req, res) });
     req.log.info({ changed: Object.keys(patch) }, 'configuration saved');
     res.json(true);
   });

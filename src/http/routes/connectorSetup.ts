@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { InvalidInputError } from '../../errors';
+import { actorOf } from '../actor';
 import type { AppContext } from '../context';
 import { firstIssue, objectBody, queryParam, requiredId, requiredQuery } from '../validation';
 
@@ -67,7 +68,7 @@ export function connectorSetupRoutes(ctx: AppContext): Router {
     if (!parsed.success) throw firstIssue(parsed.error, 'StoreToken');
     checkedCallbackUrl(req, parsed.data.redirectUrl);
     const { token, verifier } = parseAccessCode(parsed.data.temporaryAccessCode);
-    await ctx.signIn.complete(token, verifier, parsed.data.jobId);
+    await ctx.signIn.complete(token, verifier, parsed.data.jobId, actorOf(req, res));
     res.json(true);
   });
 
@@ -83,7 +84,7 @@ export function connectorSetupRoutes(ctx: AppContext): Router {
     }
     const parsed = pageSchema.safeParse(objectBody(req, 'SavePage'));
     if (!parsed.success) throw firstIssue(parsed.error, 'SavePage');
-    await ctx.signIn.savePage(jobId, tenantId, parsed.data);
+    await ctx.signIn.savePage(jobId, tenantId, parsed.data, actorOf(req, res));
     req.log.info({ jobId }, 'job mapped to its X account');
     res.json(true);
   });

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { NotFoundError } from '../../errors';
 import { parseScheduleTaskRequest } from '../../ingest/taskRequest';
+import { actorOf } from '../actor';
 import type { AppContext } from '../context';
 import { objectBody } from '../validation';
 
@@ -33,6 +34,14 @@ export function dataRoutes(ctx: AppContext): Router {
         reservedDays: previous?.reservedDays ?? [],
       });
     }
+    await ctx.audit.record('task.queued', {
+      jobId: task.jobId,
+      taskId: task.taskId,
+      windowStart: task.startTime,
+      windowEnd: task.endTime,
+      dirtyEntities: task.dirtyEntities?.length ?? 0,
+      ...actorOf(req, res),
+    });
     req.log.info({ jobId: task.jobId, taskId: task.taskId, start: task.startTime, end: task.endTime }, 'task queued');
     res.json(true);
   });

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { InvalidInputError, NotFoundError } from '../../errors';
+import { actorOf } from '../actor';
 import type { AppContext } from '../context';
 import { requiredId, requiredQuery } from '../validation';
 
@@ -16,6 +17,7 @@ export function jobRoutes(ctx: AppContext): Router {
   router.delete('/job/OnDeleted', ctx.requireAuth, async (req, res) => {
     const jobId = requiredId(req, 'jobId');
     if (!(await ctx.store.deleteJob(jobId))) throw new NotFoundError(`Job ${jobId} is not known to this connector`);
+    await ctx.audit.record('job.deleted', { jobId, ...actorOf(req, res) });
     req.log.info({ jobId }, 'job deleted');
     res.json(true);
   });
@@ -31,6 +33,7 @@ export function jobRoutes(ctx: AppContext): Router {
       await ctx.store.setNeedsRelogin(jobId, true);
       req.log.info({ jobId }, 'job marked as needing sign-in again');
     }
+    await ctx.audit.record('job.remediation', { jobId, remediationType: type.toLowerCase(), ...actorOf(req, res) });
     res.json(true);
   });
 

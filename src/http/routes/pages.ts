@@ -2,6 +2,7 @@ import { Router, type Response } from 'express';
 import { AppError, InvalidInputError, PermanentError } from '../../errors';
 import { SETTING_FIELDS } from '../../setup/settings';
 import { SignInExpiredError, SignInUnknownError } from '../../setup/signIn';
+import { actorOf } from '../actor';
 import type { AppContext } from '../context';
 import { queryParam } from '../validation';
 
@@ -73,7 +74,7 @@ export function pageRoutes(ctx: AppContext): Router {
       return;
     }
     try {
-      const job = await ctx.signIn.complete(token, verifier);
+      const job = await ctx.signIn.complete(token, verifier, undefined, actorOf(req, res));
       req.log.info({ jobId: job.jobId }, 'X sign-in completed');
       renderOutcome(res, 'success', 200);
     } catch (err) {
