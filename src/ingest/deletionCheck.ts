@@ -50,6 +50,7 @@ async function recordEvents(store: Store, jobId: string, events: ComplianceEvent
       via: 'compliance',
     });
     if (recorded) found++;
+    if (recorded) await store.appendAudit({ kind: 'deletion.found', details: { jobId, postId: e.id, action: e.action, reason: e.reason ?? null, via: 'compliance' } });
   }
   return found;
 }

@@ -1,3 +1,4 @@
+import { auditQuietly } from '../audit/audit';
 import type { Config } from '../config';
 import type { ArchiveBackend } from '../evidence/backend';
 import { AppError, PermanentError, TransientError } from '../errors';
@@ -83,6 +84,7 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
     });
     await reportOutcome(deps.eventApi, aadApp, task, outcome, log, deps.signal);
     await book.reported(outcome.newestId);
+    await auditQuietly(deps.store, log, 'task.reported', { jobId: task.jobId, taskId: task.taskId, status: book.run.status, items: book.run.items });
     // SinceId moves only now that the Import service knows about the items (a later lease finishes it, if need be).
     if (outcome.newestId) await deps.store.advanceSinceId(task.jobId, outcome.newestId);
   } finally {
