@@ -221,6 +221,81 @@
     });
   }
 
+  var AUDIT_LABELS = {
+    'settings.saved': 'Settings saved',
+    'signin.failed': 'Failed sign-ins',
+    'signin.lockout': 'Sign-ins refused after too many failures',
+    'job.authorized': 'Job signed in to X',
+    'job.reauthorized': 'Job signed in to X again',
+    'job.setup': 'Job set up',
+    'job.remediation': 'Remediation requested',
+    'job.deleted': 'Job deleted',
+    'task.queued': 'Task queued',
+    'task.reported': 'Task reported',
+    'deletion.found': 'Deletion found',
+    'verify.run': 'Verify run',
+  };
+  var PRINCIPALS = { basic: 'the tenant id and APISecretKey', bearer: 'a Microsoft 365 token', none: 'no API sign-in' };
+  /* The page shown: `before` is null for the newest; `newer` holds the pages to go back to. */
+  var audit = { before: null, newer: [], older: null, loading: false };
+
+  function detailText(value) {
+    if (value === null || value === undefined) return '—';
+    if (Array.isArray(value)) return value.length ? value.map(detailText).join(', ') : 'none';
+    if (typeof value === 'object') return Object.keys(value).map(function (k) { return k + ' ' + detailText(value[k]); }).join(', ');
+    return String(value);
+  }
+
+  function auditDetails(d) {
+    var parts = Object.keys(d).filter(function (k) { return k !== 'by'; }).map(function (k) { return k + ': ' + detailText(d[k]); });
+    var by = d.by;
+    if (by && typeof by === 'object' && by.address) parts.push('by ' + (PRINCIPALS[by.principal] || by.principal) + ' from ' + by.address);
+    else if (by !== undefined) parts.push('by: ' + detailText(by));
+    return parts.join('; ');
+  }
+
+  function setPager(button, enabled) {
+    if (enabled) button.removeAttribute('aria-disabled');
+    else button.setAttribute('aria-disabled', 'true');
+  }
+
+  function renderAudit(page) {
+    var body = el('audit-table').querySelector('tbody');
+    body.replaceChildren();
+    var entries = page.Entries;
+    el('audit-empty').hidden = entries.length > 0;
+    el('audit-table').parentNode.hidden = entries.length === 0;
+    entries.forEach(function (e) {
+      var tr = document.createElement('tr');
+      var th = node('th', String(e.seq));
+      th.scope = 'row';
+      tr.appendChild(th);
+      cell(tr, e.at.slice(0, 19).replace('T', ' '));
+      cell(tr, AUDIT_LABELS[e.kind] || e.kind);
+      cell(tr, auditDetails(e.details || {}), 'audit-details');
+      cell(tr, e.hash.slice(0, 16) + '…', 'hash').title = 'SHA-256 ' + e.hash;
+      body.appendChild(tr);
+    });
+    audit.older = page.Older;
+    setPager(el('audit-newer'), audit.newer.length > 0);
+    setPager(el('audit-older'), page.Older !== null);
+    el('audit-position').textContent = entries.length
+      ? 'Entries ' + entries[0].seq + ' to ' + entries[entries.length - 1].seq + ', newest first.'
+      : '';
+  }
+
+  function loadAudit() {
+    audit.loading = true;
+    el('audit-error').textContent = '';
+    var path = '/api/audit/page' + (audit.before === null ? '' : '?before=' + encodeURIComponent(audit.before));
+    return api.get(path).then(function (res) {
+      if (!res.ok || !res.data) el('audit-error').textContent = window.ConnectorApi.explain(res);
+      else renderAudit(res.data);
+    }).then(function () {
+      audit.loading = false;
+    });
+  }
+
   function render(report) {
     renderHealth(report.Health);
     renderJobs(report.Jobs);
@@ -235,6 +310,10 @@
     return api.get('/api/status').then(function (res) {
       if (!res.ok || !res.data) throw res;
       render(res.data);
+      // A refresh shows the newest entries again.
+      audit.before = null;
+      audit.newer = [];
+      return loadAudit();
     });
   }
 
@@ -272,6 +351,19 @@
     }).then(function () {
       loading = false;
     });
+  });
+
+  // Not `disabled` at either end: that would drop keyboard focus from the button just used.
+  el('audit-older').addEventListener('click', function () {
+    if (audit.loading || audit.older === null) return;
+    audit.newer.push(audit.before);
+    audit.before = audit.older;
+    loadAudit();
+  });
+  el('audit-newer').addEventListener('click', function () {
+    if (audit.loading || !audit.newer.length) return;
+    audit.before = audit.newer.pop();
+    loadAudit();
   });
 
   el('signout-button').addEventListener('click', function () {
