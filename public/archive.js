@@ -52,14 +52,14 @@
   function download(row, link) {
     api.blob('/api/archive/file?' + q({ jobId: el('archive-job').value, path: row.EmlPath })).then(function (res) {
       if (!res.ok) return fail(res);
-      var url = URL.createObjectURL(res.data);
+      var url = window.URL.createObjectURL(res.data);
       var a = document.createElement('a');
       a.href = url;
       a.download = row.Id + '.eml';
       document.body.appendChild(a);
       a.click();
       a.remove();
-      setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+      window.setTimeout(function () { window.URL.revokeObjectURL(url); }, 60000);
       link.focus();
     });
   }
