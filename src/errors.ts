@@ -47,11 +47,14 @@ export class NotConfiguredError extends AppError {
 
 /** A dependency (X, Azure, AAD) failed in a way that may pass: retry later. */
 export class TransientError extends AppError {
-  constructor(message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+  constructor(message: string, options?: { cause?: unknown; retryAfterMs?: number; retryNow?: boolean }) {
     super(message, 503, 'Transient', options);
     this.retryAfterMs = options?.retryAfterMs;
+    this.retryNow = options?.retryNow ?? true;
   }
   readonly retryAfterMs: number | undefined;
+  /** false: it may pass, but not within this run (X credits exhausted): report it, do not back off and ask again. */
+  readonly retryNow: boolean;
 }
 
 /** A dependency refused in a way retrying will not fix (revoked tokens, forbidden). */

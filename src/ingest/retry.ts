@@ -44,7 +44,7 @@ export async function withRetry<T>(
     try {
       return await fn();
     } catch (err) {
-      if (!(err instanceof TransientError)) throw err;
+      if (!(err instanceof TransientError) || !err.retryNow) throw err;
       const rateLimited = err.retryAfterMs !== undefined;
       if (rateLimited) rateLimitWaits += 1;
       else attempt += 1;

@@ -130,6 +130,13 @@ export function translateXError(err: unknown, what: string): AppError {
     if (status === 401 || status === 403) {
       return new PermanentError(`${what}: X refused the credentials (HTTP ${status})`, { cause: err, authRevoked: true });
     }
+    if (status === 402) {
+      // Pay-per-use: the developer account's prepaid credits are spent. Asking again now only costs requests.
+      return new TransientError(`${what}: X credits exhausted (HTTP 402): add credits in the X developer portal; Microsoft 365 asks for the window again later`, {
+        cause: err,
+        retryNow: false,
+      });
+    }
     if (status >= 500) return new TransientError(`${what}: X answered HTTP ${status}`, { cause: err });
     return new PermanentError(`${what}: X answered HTTP ${status}`, { cause: err });
   }
