@@ -5,6 +5,9 @@ import type { ArchiveBackend } from './evidence/backend';
 import { exportZip } from './evidence/exportZip';
 import { openArchive } from './evidence/open';
 import { formatReport, verifyArchive } from './evidence/verify';
+import { openStore } from './store';
+import { AUDIT_PAGE_MAX, type Store } from './store/types';
+import { verifyAuditChain } from './audit/verifyChain';
 
 /**
  * The connector's command line (node dist/src/cli.js <command>), for an admin or an auditor:
@@ -17,19 +20,59 @@ class UsageError extends Error {}
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-async function archiveOf(): Promise<ArchiveBackend> {
+/** The connector's archive copy and store, configured as the connector is (DATA_DIR, STORAGE_CONNECTION_STRING…). */
+async function open(): Promise<{ archive: ArchiveBackend; store: Store }> {
   const { config } = loadConfig(process.env);
   const archive = await openArchive(config);
   if (!archive) throw new UsageError('The archive copy is off (ARCHIVE=off): there is nothing to verify or export.');
-  return archive;
+  return { archive, store: await openStore(config) };
 }
 
 async function verify(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { job: { type: 'string' } }, strict: true });
-  const archive = await archiveOf();
-  const report = await verifyArchive(archive, { jobId: values.job, onProgress: (n) => process.stderr.write(`checked ${n} files…\n`) });
-  for (const line of formatReport(report, archive.where)) process.stdout.write(`${line}\n`);
-  return report.ok ? 0 : 1;
+  const { archive, store } = await open();
+  try {
+    const report = await verifyArchive(archive, { jobId: values.job, onProgress: (n) => process.stderr.write(`checked ${n} files…\n`) });
+    const audit = await verifyAuditChain(store);
+    const lines = formatReport(report, archive.where);
+    const summary = lines.pop()!;
+    if (audit.firstBroken) lines.push(`AUDIT     entry ${audit.firstBroken.seq}: ${audit.firstBroken.reason}`);
+    for (const line of lines) process.stdout.write(`${line}\n`);
+    const ok = report.ok && audit.ok;
+    process.stdout.write(`${ok ? summary : summary.replace(/^OK:/, 'PROBLEMS FOUND:')}\n`);
+    process.stdout.write(
+      `Audit log: ${audit.entries} entries, chain ${audit.ok ? 'intact' : 'BROKEN'}${audit.last ? `; last entry ${audit.last.seq}, SHA-256 ${audit.last.hash}` : ''}\n`,
+    );
+    // The run itself is on the record, after the check (it is not part of what it checked).
+    await store.appendAudit({
+      kind: 'verify.run',
+      details: {
+        ok,
+        job: values.job ?? null,
+        manifests: report.manifests,
+        files: report.files,
+        altered: report.altered.length,
+        missing: report.missing.length,
+        unlisted: report.unlisted.length,
+        manifestChainBreaks: report.brokenChain.length,
+        auditEntries: audit.entries,
+        auditChainIntact: audit.ok,
+      },
+    });
+    return ok ? 0 : 1;
+  } finally {
+    await store.close();
+  }
+}
+
+/** The audit entries of [from, to] (UTC days, both whole), one JSON object per line, a page at a time. */
+async function* auditLinesOf(store: Store, from: string, to: string): AsyncIterable<string> {
+  for (let after = 0; ; ) {
+    const page = await store.listAudit({ order: 'oldest', from: `${from}T00:00:00.000Z`, to: `${to}T23:59:59.999Z`, after, limit: AUDIT_PAGE_MAX });
+    for (const e of page) yield JSON.stringify(e);
+    if (page.length < AUDIT_PAGE_MAX) return;
+    after = page.at(-1)!.seq;
+  }
 }
 
 async function exportCommand(args: string[]): Promise<number> {
@@ -38,9 +81,21 @@ async function exportCommand(args: string[]): Promise<number> {
   if (!job || !from || !to || !out) throw new UsageError('export needs --job, --from, --to and --out');
   if (!DAY.test(from) || !DAY.test(to) || Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to))) throw new UsageError('--from and --to are UTC days, YYYY-MM-DD');
   if (from > to) throw new UsageError('--from must not be after --to');
-  const archive = await archiveOf();
+  const { archive, store } = await open();
   const started = Date.now();
-  const result = await exportZip(archive, { jobId: job, from, to, out, onProgress: (n) => process.stderr.write(`exported ${n} files…\n`) });
+  let result;
+  try {
+    result = await exportZip(archive, {
+      jobId: job,
+      from,
+      to,
+      out,
+      auditLines: () => auditLinesOf(store, from, to),
+      onProgress: (n) => process.stderr.write(`exported ${n} files…\n`),
+    });
+  } finally {
+    await store.close();
+  }
   process.stdout.write(
     `Exported ${result.items} items (${result.files} files, ${result.manifests} manifests, ${result.bytes} bytes) of job ${job}, ${from} to ${to}, to ${out} in ${Date.now() - started} ms\n`,
   );

@@ -84,7 +84,13 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
     });
     await reportOutcome(deps.eventApi, aadApp, task, outcome, log, deps.signal);
     await book.reported(outcome.newestId);
-    await auditQuietly(deps.store, log, 'task.reported', { jobId: task.jobId, taskId: task.taskId, status: book.run.status, items: book.run.items });
+    await auditQuietly(deps.store, log, 'task.reported', {
+      jobId: task.jobId,
+      taskId: task.taskId,
+      status: book.run.status,
+      items: book.run.items,
+      manifestSha256: book.run.manifestSha256 ?? null,
+    });
     // SinceId moves only now that the Import service knows about the items (a later lease finishes it, if need be).
     if (outcome.newestId) await deps.store.advanceSinceId(task.jobId, outcome.newestId);
   } finally {

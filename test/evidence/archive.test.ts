@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { simpleParser } from 'mailparser';
 import yauzl from 'yauzl';
 import { createClients } from '../../src/composition';
@@ -202,6 +203,10 @@ describe('the archive copy on a folder (DATA_DIR/archive)', () => {
     const clean = await run(p.c.dataDir);
     expect(clean.code).toBe(0);
     expect(clean.out).toMatch(/^OK: .*1 job\(s\), 2 manifest\(s\), \d+ file\(s\) checked; 0 altered, 0 missing, 0 unlisted, 0 chain break\(s\)$/m);
+    expect(clean.out).toMatch(/^Audit log: \d+ entries, chain intact; last entry \d+, SHA-256 [0-9a-f]{64}$/m);
+    // The run is on the record.
+    const [lastEntry] = await p.c.store.listAudit({ order: 'newest', limit: 1 });
+    expect(lastEntry).toMatchObject({ kind: 'verify.run', details: { ok: true, manifests: 2, altered: 0, auditChainIntact: true } });
     const extra = join(p.c.dataDir, 'archive', 'job-1', 'items', DAY, 'stray.txt');
     appendFileSync(extra, 'x');
     try {
@@ -212,6 +217,19 @@ describe('the archive copy on a folder (DATA_DIR/archive)', () => {
     } finally {
       rmSync(extra);
     }
+
+    // An edited audit entry (someone with write access to the store, past its triggers) fails verify too.
+    const db = new Database(join(p.c.dataDir, 'connector.db'));
+    try {
+      db.exec('DROP TRIGGER IF EXISTS audit_log_no_update');
+      db.prepare("UPDATE audit_log SET details = json_set(details, '$.items', 999) WHERE kind = 'task.reported'").run();
+    } finally {
+      db.close();
+    }
+    const edited = await run(p.c.dataDir);
+    expect(edited.code).toBe(1);
+    expect(edited.out).toMatch(/^AUDIT     entry \d+: entry \d+ was changed: its content does not match its hash$/m);
+    expect(edited.out).toMatch(/^PROBLEMS FOUND: /m);
   });
 
   test('when a period is exported, then the zip holds exactly its items (eml, Item JSON, raw), the manifests listing them, and an index', async () => {
