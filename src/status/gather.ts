@@ -64,6 +64,8 @@ export interface TaskRow {
   DurationMs: number | null;
   Error: string | null;
   Reported: boolean;
+  /** SHA-256 of the task's archive manifest (README, "Evidence"). */
+  ManifestSha256: string | null;
 }
 
 export const TASKS_SHOWN = 50;
@@ -118,6 +120,7 @@ function taskRow(r: TaskRun): TaskRow {
     DurationMs: r.durationMs,
     Error: r.error,
     Reported: r.reported,
+    ManifestSha256: r.manifestSha256 ?? null,
   };
 }
 

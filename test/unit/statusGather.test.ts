@@ -238,7 +238,7 @@ describe('jobs, days and tasks', () => {
   test('when there are more than 50 tasks, then the newest 50 are listed, newest first, with their outcome', async () => {
     for (let i = 0; i < TASKS_SHOWN + 5; i++) {
       now = new Date(now.getTime() + 1000);
-      await store.recordTaskRun(run(`t${i}`, { error: i === TASKS_SHOWN + 4 ? 'X answered HTTP 503' : null }));
+      await store.recordTaskRun(run(`t${i}`, { error: i === TASKS_SHOWN + 4 ? 'X answered HTTP 503' : null, manifestSha256: i === TASKS_SHOWN + 4 ? 'ab'.repeat(32) : null }));
     }
     const tasks = (await gather()).Tasks;
     expect(tasks).toHaveLength(50);
@@ -256,6 +256,7 @@ describe('jobs, days and tasks', () => {
       DurationMs: 5000,
       Error: 'X answered HTTP 503',
       Reported: true,
+      ManifestSha256: 'ab'.repeat(32),
     });
     expect(tasks[49]!.TaskId).toBe('t5');
   });
