@@ -95,6 +95,36 @@ export interface TaskRun {
   reservedDays?: string[];
   /** SHA-256 of the task's archive manifest (the archive copy on, the task delivered). */
   manifestSha256?: string | null;
+  /** How far a running task has got (TaskBook writes it at most about once a second). */
+  progress?: TaskProgress;
+}
+
+/** What a running task is doing, for the status page. */
+export interface TaskProgress {
+  phase: 'fetching' | 'counting' | 'uploading' | 'reporting';
+  postsFetched: number;
+  itemsUploaded: number;
+  /** Items counted for delivery (days within the cap); null until counted. */
+  itemsTotal: number | null;
+  attachmentsSkipped: number;
+  /** Waiting for X's rate-limit reset: when it resumes (ISO 8601); null when not waiting. */
+  resumesAt: string | null;
+  updatedAt: string;
+}
+
+/** One worker process's heartbeat, as the status page lists it. */
+export interface WorkerBeat {
+  /** Unique per process (host, pid and start time). */
+  instanceId: string;
+  host: string;
+  mode: 'all' | 'worker';
+  version: string;
+  startedAt: string;
+  lastBeatAt: string;
+  /** The task it is running, if any. */
+  task: { jobId: string; taskId: string } | null;
+  /** Set when it stopped cleanly; a crashed one just stops beating. */
+  stoppedAt: string | null;
 }
 
 /** A post the connector delivered for a job: what deletion checks (and manifests) list. */
@@ -263,6 +293,15 @@ export interface Store {
    */
   releaseDeadLeases(): Promise<{ jobId: string; taskId: string }[]>;
   queueDepth(): Promise<number>;
+  /** When the oldest task still in the queue (waiting or leased) was queued; null when empty. */
+  oldestQueuedAt(): Promise<string | null>;
+
+  /** Creates or replaces the heartbeat of beat.instanceId. */
+  recordHeartbeat(beat: WorkerBeat): Promise<void>;
+  /** Every heartbeat kept, newest beat first. */
+  listHeartbeats(): Promise<WorkerBeat[]>;
+  /** Forgets heartbeats whose last beat is older than `before` (ISO 8601); returns how many. */
+  pruneHeartbeats(before: string): Promise<number>;
 
   /**
    * Counts a task's items per UTC day against the job's cap, all or nothing per day.

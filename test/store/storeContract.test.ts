@@ -14,7 +14,7 @@ import { verifyAuditChain } from '../../src/audit/verifyChain';
 import { SecretBox, SecretBoxError } from '../../src/crypto/secretBox';
 import { AzureStore } from '../../src/store/azure/azureStore';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore';
-import type { JobAuthorization, Store, TaskMessage, TaskRun } from '../../src/store/types';
+import type { JobAuthorization, Store, TaskMessage, TaskRun, WorkerBeat } from '../../src/store/types';
 import { startAzurite, type AzuriteHandle } from '../fakes/azurite';
 
 /** Real time plus an offset the test can move forward, so timestamps differ without sleeping. */
@@ -645,6 +645,48 @@ function describeStoreContract(name: string, makeStore: () => Promise<StoreHarne
         expect(await store.auditHead()).toBeUndefined();
         // Key names as values are fine: that is how settings are recorded.
         await expect(store.appendAudit({ kind: 'settings.saved', details: { changed: ['TwitterApiSecretKey'] } })).resolves.toMatchObject({ seq: 1 });
+      });
+    });
+
+    describe('worker heartbeats', () => {
+      const beat = (instanceId: string, lastBeatAt: string, extra: Partial<WorkerBeat> = {}): WorkerBeat => ({
+        instanceId,
+        host: 'host-a',
+        mode: 'worker',
+        version: '1.2.3',
+        startedAt: '2024-05-02T00:00:00.000Z',
+        lastBeatAt,
+        task: null,
+        stoppedAt: null,
+        ...extra,
+      });
+
+      it('when two instances beat, then both are listed newest beat first, and a later beat replaces the earlier one', async () => {
+        const peer = await h.openPeer();
+        await store.recordHeartbeat(beat('host-a:1:x', '2024-05-02T00:01:00.000Z'));
+        await peer.recordHeartbeat(beat('host-b:2:y', '2024-05-02T00:02:00.000Z', { host: 'host-b', mode: 'all' }));
+        await store.recordHeartbeat(beat('host-a:1:x', '2024-05-02T00:03:00.000Z', { task: { jobId: 'j1', taskId: 't1' } }));
+        const listed = await peer.listHeartbeats();
+        expect(listed).toEqual([
+          beat('host-a:1:x', '2024-05-02T00:03:00.000Z', { task: { jobId: 'j1', taskId: 't1' } }),
+          beat('host-b:2:y', '2024-05-02T00:02:00.000Z', { host: 'host-b', mode: 'all' }),
+        ]);
+      });
+
+      it('when heartbeats are pruned, then only those beaten before the time go', async () => {
+        await store.recordHeartbeat(beat('old', '2024-04-01T00:00:00.000Z'));
+        await store.recordHeartbeat(beat('new', '2024-05-02T00:00:00.000Z'));
+        expect(await store.pruneHeartbeats('2024-05-01T00:00:00.000Z')).toBe(1);
+        expect((await store.listHeartbeats()).map((b) => b.instanceId)).toEqual(['new']);
+      });
+
+      it('when tasks are queued, then the oldest queued time is the earliest enqueuedAt still in the queue, and null once empty', async () => {
+        expect(await store.oldestQueuedAt()).toBeNull();
+        await store.enqueueTask(task('j1', 't-late', { enqueuedAt: '2024-05-02T00:00:09.000Z' }));
+        await store.enqueueTask(task('j1', 't-early', { enqueuedAt: '2024-05-02T00:00:03.000Z' }));
+        expect(await store.oldestQueuedAt()).toBe('2024-05-02T00:00:03.000Z');
+        for (let lease = await store.leaseTask(30_000); lease; lease = await store.leaseTask(30_000)) await store.completeTask(lease);
+        expect(await store.oldestQueuedAt()).toBeNull();
       });
     });
 

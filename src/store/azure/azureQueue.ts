@@ -146,6 +146,15 @@ export class AzureTaskQueue {
     return (await this.queue.getProperties()).approximateMessagesCount ?? 0;
   }
 
+  /** The oldest row still queued (waiting or leased): every queued task has one until completeTask. */
+  async oldestQueuedAt(): Promise<string | null> {
+    let oldest: string | null = null;
+    for await (const row of this.tasks.listEntities<{ enqueuedAt?: string }>({ queryOptions: { select: ['enqueuedAt'] } })) {
+      if (row.enqueuedAt && (oldest === null || row.enqueuedAt < oldest)) oldest = row.enqueuedAt;
+    }
+    return oldest;
+  }
+
   /** Sets the visibility of a message we hold; undefined when the lease was lost (receipt stale, message gone). */
   private async touch(messageId: string, popReceipt: string, visibilityTimeout: number): Promise<string | undefined> {
     try {

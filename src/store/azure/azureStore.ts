@@ -22,9 +22,11 @@ import {
   type Store,
   type TaskMessage,
   type TaskRun,
+  type WorkerBeat,
 } from '../types';
 import { AzureArchived } from './azureArchived';
 import { AzureAudit } from './azureAudit';
+import { AzureHeartbeats } from './azureHeartbeats';
 import { AzureJobs } from './azureJobs';
 import { AzureLedger } from './azureLedger';
 import { AzureTaskQueue } from './azureQueue';
@@ -43,7 +45,7 @@ const SETTINGS_PARTITION = 'settings';
  * sharing one store. Behaves as the SQLite adapter does; where Azure cannot (queue order,
  * whole-second visibility, approximate depth) the difference is noted where it arises.
  * Tables: <prefix>settings, <prefix>reqtokens, <prefix>jobs, <prefix>tasks, <prefix>ledger,
- * <prefix>runs, <prefix>archived, <prefix>deletions, <prefix>delchecks, <prefix>audit; queue: <prefix>-tasks.
+ * <prefix>runs, <prefix>archived, <prefix>deletions, <prefix>delchecks, <prefix>audit, <prefix>beats; queue: <prefix>-tasks.
  */
 export class AzureStore implements Store {
   readonly kind = 'azure' as const;
@@ -58,6 +60,7 @@ export class AzureStore implements Store {
     private readonly archive: AzureArchived,
     private readonly audit: AzureAudit,
     private readonly box: SecretBox,
+    private readonly beats: AzureHeartbeats,
   ) {}
 
   static async open(
@@ -81,11 +84,13 @@ export class AzureStore implements Store {
       'audit',
     ].map(table) as [TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient];
     const queueClient = new QueueClient(connectionString, `${prefix}-tasks`);
+    const beats = table('beats');
     try {
       // createTable succeeds when the table exists, so concurrent starts are fine.
       await Promise.all([
         ...[settings, tokens, jobs, tasks, ledger, runs, archived, deletions, delchecks, audit].map((t) => t.createTable()),
         queueClient.createIfNotExists(),
+        beats.createTable(),
       ]);
     } catch (err) {
       throw translate(err, 'open');
@@ -100,6 +105,7 @@ export class AzureStore implements Store {
       new AzureArchived(archived, deletions, delchecks),
       new AzureAudit(audit, now),
       box,
+      new AzureHeartbeats(beats),
     );
   }
 
@@ -245,6 +251,21 @@ export class AzureStore implements Store {
   }
   queueDepth(): Promise<number> {
     return this.call('queueDepth', () => this.queue.depth());
+  }
+  oldestQueuedAt(): Promise<string | null> {
+    return this.call('oldestQueuedAt', () => this.queue.oldestQueuedAt());
+  }
+
+  // Worker heartbeats -------------------------------------------------------------------------
+
+  recordHeartbeat(beat: WorkerBeat): Promise<void> {
+    return this.call('recordHeartbeat', () => this.beats.record(beat));
+  }
+  listHeartbeats(): Promise<WorkerBeat[]> {
+    return this.call('listHeartbeats', () => this.beats.list());
+  }
+  pruneHeartbeats(before: string): Promise<number> {
+    return this.call('pruneHeartbeats', () => this.beats.prune(before));
   }
 
   // Daily ledger and task history ------------------------------------------------------------

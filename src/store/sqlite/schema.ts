@@ -113,4 +113,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head WHEN NEW.seq <> OLD.seq + 1
     BEGIN SELECT RAISE(ABORT, 'the audit head only moves forward by one'); END;
   `,
+  // Worker heartbeats: the status page lists each instance and says when none has run lately.
+  `
+  CREATE TABLE heartbeats (
+    instance_id TEXT PRIMARY KEY,
+    data TEXT NOT NULL,           -- WorkerBeat JSON
+    last_beat_at TEXT NOT NULL
+  );
+  `,
 ];

@@ -26,6 +26,7 @@ import {
   type Store,
   type TaskMessage,
   type TaskRun,
+  type WorkerBeat,
 } from '../types';
 import { compareIds, postKey, purposes, tokenKey } from '../shared';
 import { holderAlive, parseHolder, thisProcess } from '../leaseHolder';
@@ -338,6 +339,30 @@ export class SqliteStore implements Store {
 
   async queueDepth(): Promise<number> {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM tasks').get() as { n: number }).n;
+  }
+
+  async oldestQueuedAt(): Promise<string | null> {
+    return (this.db.prepare('SELECT MIN(enqueued_at) AS at FROM tasks').get() as { at: string | null }).at;
+  }
+
+  // Worker heartbeats -------------------------------------------------------------------------
+
+  async recordHeartbeat(beat: WorkerBeat): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO heartbeats (instance_id, data, last_beat_at) VALUES (?, ?, ?)
+         ON CONFLICT(instance_id) DO UPDATE SET data = excluded.data, last_beat_at = excluded.last_beat_at`,
+      )
+      .run(beat.instanceId, JSON.stringify(beat), beat.lastBeatAt);
+  }
+
+  async listHeartbeats(): Promise<WorkerBeat[]> {
+    const rows = this.db.prepare('SELECT data FROM heartbeats ORDER BY last_beat_at DESC, instance_id').all() as { data: string }[];
+    return rows.map((r) => JSON.parse(r.data) as WorkerBeat);
+  }
+
+  async pruneHeartbeats(before: string): Promise<number> {
+    return this.db.prepare('DELETE FROM heartbeats WHERE last_beat_at < ?').run(before).changes;
   }
 
   // Daily ledger -----------------------------------------------------------------------------
