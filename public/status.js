@@ -234,6 +234,7 @@
     'task.reported': 'Task reported',
     'deletion.found': 'Deletion found',
     'verify.run': 'Verify run',
+    'archive.imported': 'X archive imported',
   };
   var PRINCIPALS = { basic: 'the tenant id and APISecretKey', bearer: 'a Microsoft 365 token', none: 'no API sign-in' };
   /* The page shown: `before` is null for the newest; `newer` holds the pages to go back to. */

@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { importArchive, ImportRefused } from './archiveImport/importArchive';
 import { ConfigError } from './config';
 import { loadConfig } from './credentials';
 import type { ArchiveBackend } from './evidence/backend';
@@ -13,6 +15,7 @@ import { verifyAuditChain } from './audit/verifyChain';
  * The connector's command line (node dist/src/cli.js <command>), for an admin or an auditor:
  *   verify [--job J]                                   check the archive copy against its manifests
  *   export --job J --from YYYY-MM-DD --to YYYY-MM-DD --out file.zip   hand over a period
+ *   import-archive --job J archive.zip                the account's own X archive, for history X's API no longer serves
  * Exit codes: 0 fine, 1 problems found (verify), 2 wrong use or the archive cannot be read.
  */
 
@@ -102,12 +105,41 @@ async function exportCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { verify, export: exportCommand };
+async function importArchiveCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { job: { type: 'string' } }, allowPositionals: true, strict: true });
+  if (!values.job || positionals.length !== 1) throw new UsageError('import-archive needs --job <jobId> and one archive.zip');
+  const zipPath = positionals[0]!;
+  if (!(await stat(zipPath).catch(() => undefined))?.isFile()) throw new UsageError(`${zipPath}: no such file`);
+  const { config } = loadConfig(process.env);
+  const store = await openStore(config);
+  try {
+    const imp = await importArchive({
+      store,
+      dataDir: config.dataDir,
+      jobId: values.job,
+      zipPath,
+      onProgress: (p) => process.stderr.write(`read ${p.found.posts} posts, ${p.found.dms} DMs…\n`),
+    }).catch((err: unknown) => {
+      throw err instanceof ImportRefused ? new UsageError(err.message) : err;
+    });
+    await store.appendAudit({ kind: 'archive.imported', details: { jobId: imp.jobId, file: imp.fileName, sha256: imp.importId, accountId: imp.accountId, posts: imp.imported.posts, dms: imp.imported.dms } });
+    process.stdout.write(
+      `Imported ${imp.fileName} (SHA-256 ${imp.importId}) of X account ${imp.accountId} into job ${imp.jobId}: ` +
+        `found ${imp.found.posts} posts, ${imp.found.dms} DMs, ${imp.found.media} media files; added ${imp.imported.posts} posts, ${imp.imported.dms} DMs; ` +
+        `${imp.imported.media} media files used, in ${imp.durationMs} ms\n`,
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { verify, export: exportCommand, 'import-archive': importArchiveCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   const run = command ? COMMANDS[command] : undefined;
-  if (!run) throw new UsageError(`Usage: cli.js verify [--job J] | export --job J --from YYYY-MM-DD --to YYYY-MM-DD --out file.zip`);
+  if (!run) throw new UsageError(`Usage: cli.js verify [--job J] | export --job J --from YYYY-MM-DD --to YYYY-MM-DD --out file.zip | import-archive --job J archive.zip`);
   return run(args);
 }
 

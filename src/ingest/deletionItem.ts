@@ -4,6 +4,7 @@ import { previewOf, type Container, type Item } from './item';
 const VIA: Record<Deletion['via'], string> = {
   compliance: "X's batch compliance check",
   lookup: 'a lookup of the post by id (X answered that it does not exist)',
+  archive: "the account's own X archive (deleted-tweets.js), when it was imported",
 };
 
 /** What X reported, in words a reviewer reads without knowing X's API. */

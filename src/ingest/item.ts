@@ -24,7 +24,7 @@ export interface Item {
   Id: string;
   SourceType: 'Twitter';
   /** Tweet: a post; TweetDeletion: X reported an archived post gone (SPEC, "A faithful record"). */
-  ItemType: 'Tweet' | 'TweetDeletion';
+  ItemType: 'Tweet' | 'TweetDeletion' | 'DirectMessage';
   ContainerId: string;
   ContainerName: string;
   ThreadId: string | null;

@@ -154,7 +154,7 @@ export interface Deletion {
   /** The archived post's conversation, for the deletion Item's ThreadId. */
   conversationId: string | null;
   /** How it was learned: X's batch compliance, or a lookup by id (DirtyEntities). */
-  via: 'compliance' | 'lookup';
+  via: 'compliance' | 'lookup' | 'archive';
   /** The task that delivers its deletion Item; null until one takes it. */
   claimedBy: string | null;
 }
@@ -209,6 +209,8 @@ export const AUDIT_KINDS = [
   'task.reported',
   'deletion.found',
   'verify.run',
+  /** The account's own X archive imported into a job (file, SHA-256, what it added). */
+  'archive.imported',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 export type AuditDetails = Record<string, unknown>;
@@ -249,6 +251,8 @@ export interface AuditQuery {
 }
 
 export const AUDIT_PAGE_MAX = 1000;
+
+import type { ArchiveImport, ImportedQuery, ImportedRecord } from './importTypes';
 
 export interface Store {
   readonly kind: 'sqlite' | 'azure';
@@ -350,6 +354,16 @@ export interface Store {
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
   /** The last entry appended (seq and hash); undefined while the log is empty. */
   auditHead(): Promise<AuditHead | undefined>;
+
+  // Imported X archives (src/archiveImport): the imports, and their records by id.
+  /** Adds the records the job does not have yet (by id); returns how many it added. */
+  putImportedRecords(jobId: string, records: ImportedRecord[]): Promise<number>;
+  getImportedRecord(jobId: string, id: string): Promise<ImportedRecord | undefined>;
+  listImportedRecords(jobId: string, query: ImportedQuery): Promise<ImportedRecord[]>;
+  /** Creates or replaces the import (jobId, importId). */
+  saveImport(imp: ArchiveImport): Promise<void>;
+  /** Every job's imports, newest first. */
+  listImports(): Promise<ArchiveImport[]>;
 
   /** Cheap round trip, for /readyz. */
   ping(): Promise<void>;

@@ -39,7 +39,7 @@ export class ArchiveCopySink implements Sink {
   async put(d: DeliveredItem): Promise<void> {
     // The Item as uploaded: its attachments' Content is in the bytes, not in the mapped object.
     const item = JSON.parse(d.body.toString('utf8')) as Item;
-    const raw = rawObjectsOf(d.record, d.includes);
+    const raw = d.raw !== undefined ? { data: d.raw, includes: {} } : rawObjectsOf(d.record, d.includes);
     const folder = itemFolder(this.task.jobId, item);
     const files: [string, Buffer, string][] = [
       ['item.json', d.body, 'application/json; charset=utf-8'],
@@ -50,7 +50,7 @@ export class ArchiveCopySink implements Sink {
     for (const [name, bytes, type] of files) {
       const { path } = await writeVersioned(this.backend, folder + name, bytes, type);
       written.push(path);
-      const entry: ManifestEntry = { path, sha256: sha256(bytes), bytes: bytes.length, itemId: item.Id, source: d.source, fetchedAt: d.fetchedAt };
+      const entry: ManifestEntry = { path, sha256: sha256(bytes), bytes: bytes.length, itemId: item.Id, source: d.provenance ?? d.source, fetchedAt: d.fetchedAt };
       this.pending.push(JSON.stringify(entry));
     }
     // The Archive view's search (a folder's index; a blob container is listed instead).

@@ -1,5 +1,6 @@
 import { deletionsSource } from './deletions';
 import { dirtyEntitiesSource } from './dirtyEntities';
+import { importedArchiveSource } from './importedArchive';
 import type { Source, SourceContext } from './source';
 import { timelineSource } from './timeline';
 
@@ -10,6 +11,8 @@ import { timelineSource } from './timeline';
 const SOURCES = [
   dirtyEntitiesSource,
   timelineSource,
+  // After X's API: when both have an id, the API's copy wins (it carries v2 fields).
+  importedArchiveSource,
   // Last: a deletion a lookup above found in this task is delivered in it.
   deletionsSource,
 ] as Source[];

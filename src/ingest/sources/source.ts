@@ -63,6 +63,10 @@ export interface MadeItem {
   skipped: number;
   /** Set for an archived post: what the job's list of archived posts keeps of it. */
   archived?: Omit<ArchivedPost, 'taskId'>;
+  /** The raw record the archive copy keeps, when it is not the spooled record (an imported archive's own object). */
+  raw?: unknown;
+  /** The manifest's source, when more than the source's name (an imported archive: its zip and SHA-256). */
+  provenance?: string;
 }
 
 /**

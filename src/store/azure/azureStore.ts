@@ -27,6 +27,8 @@ import {
 import { AzureArchived } from './azureArchived';
 import { AzureAudit } from './azureAudit';
 import { AzureHeartbeats } from './azureHeartbeats';
+import { AzureImports } from './azureImports';
+import type { ArchiveImport, ImportedQuery, ImportedRecord } from '../importTypes';
 import { AzureJobs } from './azureJobs';
 import { AzureLedger } from './azureLedger';
 import { AzureTaskQueue } from './azureQueue';
@@ -45,7 +47,7 @@ const SETTINGS_PARTITION = 'settings';
  * sharing one store. Behaves as the SQLite adapter does; where Azure cannot (queue order,
  * whole-second visibility, approximate depth) the difference is noted where it arises.
  * Tables: <prefix>settings, <prefix>reqtokens, <prefix>jobs, <prefix>tasks, <prefix>ledger,
- * <prefix>runs, <prefix>archived, <prefix>deletions, <prefix>delchecks, <prefix>audit, <prefix>beats; queue: <prefix>-tasks.
+ * <prefix>runs, <prefix>archived, <prefix>deletions, <prefix>delchecks, <prefix>audit, <prefix>beats, <prefix>imported, <prefix>imports; queue: <prefix>-tasks.
  */
 export class AzureStore implements Store {
   readonly kind = 'azure' as const;
@@ -85,17 +87,19 @@ export class AzureStore implements Store {
     ].map(table) as [TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient, TableClient];
     const queueClient = new QueueClient(connectionString, `${prefix}-tasks`);
     const beats = table('beats');
+    const imported = new AzureImports(table('imported'), table('imports'));
     try {
       // createTable succeeds when the table exists, so concurrent starts are fine.
       await Promise.all([
         ...[settings, tokens, jobs, tasks, ledger, runs, archived, deletions, delchecks, audit].map((t) => t.createTable()),
         queueClient.createIfNotExists(),
         beats.createTable(),
+        imported.create(),
       ]);
     } catch (err) {
       throw translate(err, 'open');
     }
-    return new AzureStore(
+    const store = new AzureStore(
       settings,
       new AzureJobs(jobs, tokens, box, now),
       new AzureTaskQueue(queueClient, tasks, box),
@@ -107,6 +111,8 @@ export class AzureStore implements Store {
       box,
       new AzureHeartbeats(beats),
     );
+    store.importsPart = imported;
+    return store;
   }
 
   /** Azure SDK failures that may pass become TransientError at this boundary. */
@@ -287,6 +293,25 @@ export class AzureStore implements Store {
   }
   listTaskRuns(limit: number): Promise<TaskRun[]> {
     return this.call('listTaskRuns', () => this.runs.list(limit));
+  }
+
+  // Imported X archives ------------------------------------------------------------------------
+
+  private importsPart!: AzureImports;
+  putImportedRecords(jobId: string, records: ImportedRecord[]): Promise<number> {
+    return this.call('putImportedRecords', () => this.importsPart.put(jobId, records));
+  }
+  getImportedRecord(jobId: string, id: string): Promise<ImportedRecord | undefined> {
+    return this.call('getImportedRecord', () => this.importsPart.get(jobId, id));
+  }
+  listImportedRecords(jobId: string, query: ImportedQuery): Promise<ImportedRecord[]> {
+    return this.call('listImportedRecords', () => this.importsPart.list(jobId, query));
+  }
+  saveImport(imp: ArchiveImport): Promise<void> {
+    return this.call('saveImport', () => this.importsPart.save(imp));
+  }
+  listImports(): Promise<ArchiveImport[]> {
+    return this.call('listImports', () => this.importsPart.listImports());
   }
 
   ping(): Promise<void> {

@@ -121,4 +121,25 @@ export const MIGRATIONS: readonly string[] = [
     last_beat_at TEXT NOT NULL
   );
   `,
+  // Imported X archives: the account's own archive zip, its posts and DMs kept by id per job.
+  `
+  CREATE TABLE imported_records (
+    job_id TEXT NOT NULL,
+    id_key TEXT NOT NULL,         -- the id zero-padded to 20 digits: id order
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,           -- post | dm
+    created_at TEXT NOT NULL,     -- ISO 8601
+    import_id TEXT NOT NULL,      -- SHA-256 of the zip
+    data TEXT NOT NULL,
+    PRIMARY KEY (job_id, id_key)
+  );
+  CREATE INDEX imported_records_time ON imported_records (job_id, created_at);
+  CREATE TABLE archive_imports (
+    job_id TEXT NOT NULL,
+    import_id TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    data TEXT NOT NULL,           -- ArchiveImport JSON
+    PRIMARY KEY (job_id, import_id)
+  );
+  `,
 ];

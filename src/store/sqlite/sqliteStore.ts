@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import type { ArchiveImport, ImportedQuery, ImportedRecord } from '../importTypes';
+import { SqliteImports } from './sqliteImports';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -526,6 +528,33 @@ export class SqliteStore implements Store {
 
   async auditHead(): Promise<AuditHead | undefined> {
     return this.db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as AuditHead | undefined;
+  }
+
+  // Imported X archives ------------------------------------------------------------------------
+
+  private get imports(): SqliteImports {
+    return (this.importsPart ??= new SqliteImports(this.db));
+  }
+  private importsPart?: SqliteImports;
+
+  async putImportedRecords(jobId: string, records: ImportedRecord[]): Promise<number> {
+    return this.imports.put(jobId, records);
+  }
+
+  async getImportedRecord(jobId: string, id: string): Promise<ImportedRecord | undefined> {
+    return this.imports.get(jobId, id);
+  }
+
+  async listImportedRecords(jobId: string, query: ImportedQuery): Promise<ImportedRecord[]> {
+    return this.imports.list(jobId, query);
+  }
+
+  async saveImport(imp: ArchiveImport): Promise<void> {
+    this.imports.save(imp);
+  }
+
+  async listImports(): Promise<ArchiveImport[]> {
+    return this.imports.listImports();
   }
 
   async ping(): Promise<void> {
