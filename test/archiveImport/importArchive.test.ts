@@ -7,7 +7,9 @@ import type { Item } from '../../src/ingest/item';
 import { account, archiveDate, manifest, snowflake, writeArchive, ytd, type ArchiveFiles } from '../fakes/xArchive';
 import { API_SECRET_KEY, TENANT_ID } from '../helpers/connector';
 import { startPipeline, type Pipeline } from '../helpers/pipeline';
-import { ACCOUNT } from '../helpers/signIn';
+import { ACCOUNT, signInJob } from '../helpers/signIn';
+import { importArchive } from '../../src/archiveImport/importArchive';
+import type { Store } from '../../src/store/types';
 
 const ROOT = join(__dirname, '..', '..');
 const DAY = '2018-10-10';
@@ -169,6 +171,21 @@ describe('importing the account\'s own X archive', () => {
       ['older.zip', 'done', ACCOUNT.id],
       ['twitter-2026-11-01.zip', 'done', ACCOUNT.id],
     ]);
+  });
+
+  it('when an import stops half-way, then running it again completes it, adding only what is missing', async () => {
+    await signInJob(p.c, p.x, 'job-2');
+    // The store fails on the DMs' batch, as a crash after the posts' batch would leave it.
+    const crashing = Object.create(p.c.store) as Store;
+    crashing.putImportedRecords = async (jobId, records) => {
+      if (records[0]?.kind === 'dm') throw new Error('crashed');
+      return p.c.store.putImportedRecords(jobId, records);
+    };
+    await expect(importArchive({ store: crashing, dataDir: p.c.dataDir, jobId: 'job-2', zipPath: join(dir, 'twitter-2026-11-01.zip') })).rejects.toThrow('crashed');
+    expect((await p.c.store.listImports()).find((i) => i.jobId === 'job-2')?.status).toBe('failed');
+    const again = await cli(['--job', 'job-2', join(dir, 'twitter-2026-11-01.zip')]);
+    expect(again.stdout).toMatch(/added 0 posts, 3 DMs/);
+    expect((await p.c.store.listImports()).find((i) => i.jobId === 'job-2')?.status).toBe('done');
   });
 
   it('when a task asks for a day years back, then it delivers exactly the archive\'s posts and DMs of that day, following the API\'s rules, media from the zip', async () => {

@@ -2,6 +2,8 @@
  * One behaviour suite for the Store interface, run against every backend: SQLite (a real file
  * in a fresh temp dir per test) and Azure Tables + Queues on a private Azurite.
  */
+import type { ArchiveImport, ImportedRecord } from '../../src/store/importTypes';
+import { snowflake } from '../fakes/xArchive';
 import { TableServiceClient, TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import { randomBytes } from 'node:crypto';
@@ -710,6 +712,58 @@ describeStoreContract('sqlite', async () => {
   const open = (box = new SecretBox(KEY)): Store => {
     const s = new SqliteStore(file, box, clock.now);
     opened.push(s);
+    describe('imported archives', () => {
+      const rec = (id: string, createdAt: string, data = `{"id":"${id}"}`): ImportedRecord => ({ id, kind: 'post', createdAt, importId: 'a'.repeat(64), data });
+
+      it('when records are put twice, then the second put adds only the new ids, and a window lists its own in id order, a page at a time', async () => {
+        const day = (h: number) => `2018-10-10T${String(h).padStart(2, '0')}:00:00.000Z`;
+        const ids = [1, 2, 3, 4, 5].map((h) => snowflake(day(h)));
+        expect(await store.putImportedRecords('job-1', ids.slice(0, 3).map((id, i) => rec(id, day(i + 1))))).toBe(3);
+        expect(await store.putImportedRecords('job-1', ids.map((id, i) => rec(id, day(i + 1), '{"changed":true}')))).toBe(2);
+        expect(await store.putImportedRecords('job-2', [rec(ids[0]!, day(1))])).toBe(1);
+        expect((await store.getImportedRecord('job-1', ids[0]!))?.data).toBe(`{"id":"${ids[0]}"}`);
+        expect(await store.getImportedRecord('job-1', '999')).toBeUndefined();
+        const window = { from: day(2), to: day(4) };
+        const first = await store.listImportedRecords('job-1', { ...window, limit: 2 });
+        expect(first.map((r) => r.id)).toEqual([ids[1], ids[2]]);
+        const next = await store.listImportedRecords('job-1', { ...window, limit: 2, after: first.at(-1)!.id });
+        expect(next.map((r) => [r.id, r.kind, r.createdAt])).toEqual([[ids[3], 'post', day(4)]]);
+      });
+
+      it('when a record is from before snowflake ids or its data is long and not ASCII, then it is kept as it was', async () => {
+        const long = JSON.stringify({ text: 'é🎉 '.repeat(6_000) });
+        await store.putImportedRecords('job-1', [rec('20', '2006-03-21T20:50:14.000Z'), rec(snowflake('2023-01-01T00:00:00.000Z'), '2023-01-01T00:00:00.000Z', long)]);
+        expect((await store.listImportedRecords('job-1', { from: '2006-03-21T00:00:00.000Z', to: '2006-03-21T23:59:59.999Z', limit: 10 })).map((r) => r.id)).toEqual(['20']);
+        const [big] = await store.listImportedRecords('job-1', { from: '2023-01-01T00:00:00.000Z', to: '2023-01-01T00:00:00.000Z', limit: 10 });
+        expect(big?.data).toBe(long);
+      });
+
+      it('when an import is saved again, then it is replaced, and imports list newest first', async () => {
+        const imp = (importId: string, startedAt: string, status: ArchiveImport['status']): ArchiveImport => ({
+          jobId: 'job-1',
+          importId,
+          fileName: `${importId}.zip`,
+          bytes: 10,
+          accountId: '1',
+          accountUsername: null,
+          status,
+          startedAt,
+          finishedAt: null,
+          durationMs: null,
+          found: { posts: 1, dms: 0, media: 0 },
+          imported: { posts: 1, dms: 0, media: 0 },
+          error: null,
+        });
+        await store.saveImport(imp('aa', '2026-01-01T00:00:00.000Z', 'running'));
+        await store.saveImport(imp('bb', '2026-01-02T00:00:00.000Z', 'done'));
+        await store.saveImport(imp('aa', '2026-01-01T00:00:00.000Z', 'done'));
+        expect((await store.listImports()).map((i) => [i.importId, i.status])).toEqual([
+          ['bb', 'done'],
+          ['aa', 'done'],
+        ]);
+      });
+    });
+
     return s;
   };
   const store = open();

@@ -25,10 +25,9 @@ interface RecordEntity {
   [chunk: string]: unknown;
 }
 
-/** JSON with every non-ASCII character escaped: chunking it never splits a surrogate pair. */
-function asciiJson(text: string): string {
-  return text.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+/** Text as base64 of its UTF-8: ASCII, so chunking it never splits a character, and it reads back as it was. */
+const ascii = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+const text = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8');
 
 /** The lowest and highest row keys a record created in [from, to] may have. */
 export function idRange(from: string, to: string): [string, string] {
@@ -39,7 +38,7 @@ export function idRange(from: string, to: string): [string, string] {
   return [postKey(lo.toString()), postKey(hi.toString())];
 }
 
-const toRecord = (e: RecordEntity): ImportedRecord => ({ id: e.id, kind: e.kind, createdAt: e.createdAt, importId: e.importId, data: unchunk(e, 'data') });
+const toRecord = (e: RecordEntity): ImportedRecord => ({ id: e.id, kind: e.kind, createdAt: e.createdAt, importId: e.importId, data: text(unchunk(e, 'data')) });
 
 export class AzureImports {
   constructor(
@@ -66,7 +65,7 @@ export class AzureImports {
       let chars = 0;
       for (const [rowKey, r] of slice) {
         if (have.has(rowKey)) continue;
-        const data = asciiJson(r.data);
+        const data = ascii(r.data);
         if (tx.actions.length && chars + data.length > BATCH_CHARS) {
           await this.records.submitTransaction(tx.actions);
           tx = new TableTransaction();
@@ -102,12 +101,12 @@ export class AzureImports {
   }
 
   async save(imp: ArchiveImport): Promise<void> {
-    await this.imports.upsertEntity({ partitionKey: keyOf(imp.jobId), rowKey: imp.importId, startedAt: imp.startedAt, ...chunked('data', asciiJson(JSON.stringify(imp))) }, 'Replace');
+    await this.imports.upsertEntity({ partitionKey: keyOf(imp.jobId), rowKey: imp.importId, startedAt: imp.startedAt, ...chunked('data', ascii(JSON.stringify(imp))) }, 'Replace');
   }
 
   async listImports(): Promise<ArchiveImport[]> {
     const out: ArchiveImport[] = [];
-    for await (const e of this.imports.listEntities<Record<string, unknown>>()) out.push(JSON.parse(unchunk(e, 'data')) as ArchiveImport);
+    for await (const e of this.imports.listEntities<Record<string, unknown>>()) out.push(JSON.parse(text(unchunk(e, 'data'))) as ArchiveImport);
     return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   }
 }
