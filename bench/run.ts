@@ -1,7 +1,8 @@
 /**
  * Ingestion benchmark (`npm run bench`). Options: --day-posts=N (default 200000); --trials=N
  * (scenario 1's text runs of each side, default 3); --photo-trials=N (its photo runs, default 5);
- * --only=ratio (scenario 1 alone) or --only=day; --kinds=photo (scenario 1's photo runs alone,
+ * --only=ratio (scenario 1 alone) or --only=day (or --only=evidence, --only=import: bench/evidence.ts,
+ * bench/importArchive.ts alone); --kinds=photo (scenario 1's photo runs alone,
  * or text alone; implies --only=ratio); --no-warmup (time
  * each worker's first task, in a cold process); --azurite-settle-ms=N (idle time of each fresh
  * Azurite before its run, default 20000); --azurite-rtt=5,20 (scenario 2's round trips to
@@ -32,6 +33,7 @@
  * It prints figures and whether each target is met; the exit code says nothing about targets.
  */
 import { runEvidenceBench } from './evidence';
+import { runImportBench } from './importArchive';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -519,6 +521,8 @@ async function main(): Promise<void> {
   out(`Machine: ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, ${f1(os.totalmem() / 1024 ** 3)} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}`);
   // --only=evidence: the archive copy's verify and export over 100,000 items, alone.
   if (ONLY === 'evidence') return runEvidenceBench(out, progress);
+  // --only=import: npm run import-archive of an X archive of 100,000 posts and 10,000 DMs, alone.
+  if (ONLY === 'import') return runImportBench(out, progress);
   if (PROFILE) out('--profile: the worker runs under --cpu-prof, which slows it; figures of this run are for the profile, not the table.');
 
   const tmp = mkdtempSync(join(os.tmpdir(), 'xconn-bench-'));
@@ -849,6 +853,7 @@ async function main(): Promise<void> {
     for (const r of rows) printProfile(r.detail.name, r.detail.profile);
     out(`\nLogs: ${join(tmp, 'logs')}${PROFILE ? `; profiles: ${join(tmp, 'profiles')}` : ''}`);
     if (!ONLY) await runEvidenceBench(out, progress);
+    if (!ONLY) await runImportBench(out, progress);
   } finally {
     for (const close of cleanup.reverse()) await close().catch(() => undefined);
     // Keep the logs and profiles; drop the database and spool.

@@ -7,7 +7,9 @@
   var saveMessage = document.getElementById('save-message');
   var validateMessage = document.getElementById('validate-message');
   var saveButton = document.getElementById('save-button');
-  var inputs = settingsForm.querySelectorAll('input');
+  // The six secrets; the archive options are checkboxes of their own.
+  var inputs = settingsForm.querySelectorAll('.field input');
+  var options = settingsForm.querySelectorAll('input[type=checkbox][name]');
 
   function showSettings(values) {
     inputs.forEach(function (input) {
@@ -17,6 +19,7 @@
       // One state per field: not set, or the mask of what is saved.
       document.getElementById(input.name + '-saved').textContent = saved ? 'Saved: ' + saved : 'Not set';
     });
+    options.forEach(function (box) { box.checked = values[box.name] === true; });
   }
 
   function refresh() {
@@ -98,6 +101,7 @@
     event.preventDefault();
     var body = {};
     inputs.forEach(function (input) { body[input.name] = input.value.trim(); });
+    options.forEach(function (box) { body[box.name] = box.checked; });
     saveButton.disabled = true;
     saveMessage.className = '';
     saveMessage.textContent = 'Saving Configuration ...';

@@ -49,6 +49,13 @@ export const envSchema = z.object({
   ),
   ALLOWED_MEDIA_HOSTS: hostList.default(parseHostList('pbs.twimg.com,video.twimg.com,ton.twimg.com')),
   DAILY_ITEM_CAP: intFromEnv(1, 10_000_000).default(200_000),
+  // What X charges per resource read, in US$ (../shared/X-API.md, "Cost and limits"): the estimate on the status page.
+  X_PRICE_OWNED_READ: z.coerce.number().min(0).max(100).default(0.001),
+  X_PRICE_POST_READ: z.coerce.number().min(0).max(100).default(0.005),
+  X_PRICE_USER_READ: z.coerce.number().min(0).max(100).default(0.01),
+  X_PRICE_DM_READ: z.coerce.number().min(0).max(100).default(0.01),
+  // Once this month's estimate reaches it, mentions and DMs pause until the month ends; unset: no budget.
+  X_MONTHLY_BUDGET_USD: z.coerce.number().positive('X_MONTHLY_BUDGET_USD must be a positive amount of US$').optional(),
   INGEST_CRON: z
     .string()
     .trim()
@@ -88,6 +95,9 @@ export interface Config {
   allowedBlobHosts: HostPattern[];
   allowedMediaHosts: HostPattern[];
   dailyItemCap: number;
+  /** US$ per resource read from X, and the monthly budget that pauses the optional sources. */
+  xPrices: XPrices;
+  xMonthlyBudgetUsd: number | undefined;
   ingestCron: string;
   /** The archive copy: off, or on (in DATA_DIR/archive, or in archiveContainer with Azure storage). */
   archive: boolean;
@@ -99,6 +109,14 @@ export interface Config {
   /** How long a leased task stays hidden; a crashed worker's task is retried after it. */
   taskVisibilityMs: number;
   logLevel: string;
+}
+
+/** X's prices per resource read (US$). */
+export interface XPrices {
+  ownedRead: number;
+  postRead: number;
+  userRead: number;
+  dmRead: number;
 }
 
 /**
@@ -155,6 +173,8 @@ export function parseEnv(env: Env): Omit<Config, 'tenantId' | 'apiSecretKey'> & 
     allowedBlobHosts: e.ALLOWED_BLOB_HOSTS,
     allowedMediaHosts: e.ALLOWED_MEDIA_HOSTS,
     dailyItemCap: e.DAILY_ITEM_CAP,
+    xPrices: { ownedRead: e.X_PRICE_OWNED_READ, postRead: e.X_PRICE_POST_READ, userRead: e.X_PRICE_USER_READ, dmRead: e.X_PRICE_DM_READ },
+    xMonthlyBudgetUsd: e.X_MONTHLY_BUDGET_USD,
     ingestCron: e.INGEST_CRON,
     archive: e.ARCHIVE === 'on',
     archiveContainer: e.ARCHIVE_CONTAINER,

@@ -23,8 +23,11 @@ export interface Item {
   SchemaVersion: '1.0';
   Id: string;
   SourceType: 'Twitter';
-  /** Tweet: a post; TweetDeletion: X reported an archived post gone (SPEC, "A faithful record"). */
-  ItemType: 'Tweet' | 'TweetDeletion' | 'DirectMessage';
+  /**
+   * Tweet: the account's post; TweetDeletion: X reported an archived post gone; Reply / Mention: a
+   * post by someone else answering or naming the account; DirectMessage (SPEC, "A faithful record").
+   */
+  ItemType: 'Tweet' | 'TweetDeletion' | 'Reply' | 'Mention' | 'DirectMessage';
   ContainerId: string;
   ContainerName: string;
   ThreadId: string | null;

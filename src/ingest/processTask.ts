@@ -8,13 +8,14 @@ import { type EventApiClient, ReportStatus } from './eventApi';
 import type { RetryPolicy } from './retry';
 import { sinksFor } from './sinks';
 import { sourcesFor } from './sources';
-import type { SourceContext } from './sources/source';
+import { TaskNotes, type SourceContext } from './sources/source';
 import { Spool } from './spool';
 import { deliver } from './stages/deliver';
 import { fetchToSpool } from './stages/fetch';
 import { emptyOutcome, reportOutcome, type AadApp, type Outcome } from './stages/report';
 import { reserveDays } from './stages/reserve';
 import { TaskBook } from './taskBook';
+import { optionalSources } from './xCost';
 import type { PostSource } from './xPosts';
 
 /** Builds X's post reader with a job's tokens (the composition root decides how). */
@@ -140,7 +141,9 @@ async function sourceContext(task: TaskMessage, deps: TaskDeps, log: Logger): Pr
     log,
     deps.signal,
   );
-  return { task, job: readyJob(job, job.accountId), window: { start: new Date(task.startTime), end: new Date(task.endTime) }, x, store: deps.store, log };
+  const notes = new TaskNotes();
+  const choices = await optionalSources(deps.store, deps.config, settings, notes);
+  return { task, job: readyJob(job, job.accountId), window: { start: new Date(task.startTime), end: new Date(task.endTime) }, x, store: deps.store, log, choices, notes };
 }
 
 function readyJob(job: Job, accountId: string) {
@@ -151,6 +154,8 @@ function readyJob(job: Job, accountId: string) {
 async function archive(task: TaskMessage, deps: TaskDeps, book: TaskBook, spool: Spool, log: Logger): Promise<Outcome> {
   const ctx = await sourceContext(task, deps, log);
   if (!('task' in ctx)) return ctx;
+  // What X could not serve, or the task did not ask, goes into its history row, saved with its outcome.
+  ctx.notes.writeTo(book.run);
   const sources = sourcesFor(ctx);
   let counts;
   try {

@@ -1,4 +1,7 @@
 import type { TweetV2, ApiV2Includes, TwitterApi } from 'twitter-api-v2';
+// twitter-api-v2 does not re-export its DM types from the package root.
+import type { DMEventV2 } from 'twitter-api-v2/dist/esm/types/v2/dm.v2.types';
+import type { XReads } from '../store/types';
 import { PermanentError, TransientError } from '../errors';
 import { createTwitterApi, translateXError, type AppCredentials, type UserTokens } from '../x/xClient';
 import { sleep, withRetry, type RetryPolicy } from './retry';
@@ -38,6 +41,28 @@ export const POST_QUERY = {
   'user.fields': 'id,name,username,profile_image_url,verified_type,protected',
 };
 
+/** One page of direct messages (MessageCreate events), newest first, with the users, media and posts they name. */
+export interface DmPage {
+  data: DMEventV2[];
+  includes: ApiV2Includes;
+}
+
+/**
+ * What a DM Item needs (x-api/direct-messages/lookup/integrate.mdx): the message, its
+ * conversation, sender and participants (expanded to users), shared posts and media.
+ */
+export const DM_QUERY = {
+  'dm_event.fields': 'id,text,event_type,created_at,dm_conversation_id,sender_id,participant_ids,referenced_tweets,attachments,entities',
+  event_types: 'MessageCreate',
+  expansions: 'sender_id,participant_ids,attachments.media_keys,referenced_tweets.id',
+  'media.fields': POST_QUERY['media.fields'],
+  'user.fields': POST_QUERY['user.fields'],
+  'tweet.fields': POST_QUERY['tweet.fields'],
+};
+
+/** Which source a read is counted for: the X endpoint each one reads. */
+export type ReadSource = 'timeline' | 'dirtyEntities' | 'mentions' | 'directMessages';
+
 interface PageResult {
   data?: TweetV2[];
   includes?: ApiV2Includes;
@@ -73,12 +98,25 @@ export class PostSource {
   private readonly client: TwitterApi;
   /** Per endpoint: when a call answered that no request is left, the time it may be called again. */
   private readonly resumeAt = new Map<string, number>();
+  /** What this reader got from X, per source, as X charges for it: requests made and resources returned. */
+  readonly reads = new Map<ReadSource, XReads>();
 
   constructor(private readonly opts: PostSourceOptions) {
     this.client = createTwitterApi(opts.baseUrl, { ...opts.app, ...opts.user }, opts.retry.tryTimeoutMs);
   }
 
-  private async get(endpoint: string, query: Record<string, string>, what: string): Promise<PageResult> {
+  /** Counts an answer X gave (a failed call returns nothing, so X charges nothing for it). */
+  private count(source: ReadSource, res: { data?: unknown[]; includes?: ApiV2Includes }): void {
+    const r = this.reads.get(source) ?? { requests: 0, posts: 0, users: 0, dmEvents: 0 };
+    const data = res.data?.length ?? 0;
+    r.requests++;
+    r.posts += (source === 'directMessages' ? 0 : data) + (res.includes?.tweets?.length ?? 0);
+    r.users += res.includes?.users?.length ?? 0;
+    r.dmEvents += source === 'directMessages' ? data : 0;
+    this.reads.set(source, r);
+  }
+
+  private async get<T extends { data?: unknown[]; includes?: ApiV2Includes } = PageResult>(endpoint: string, query: Record<string, string>, what: string, source: ReadSource): Promise<T> {
     return withRetry(
       async () => {
         // The last call left no request in the window: wait for its reset rather than meet a
@@ -86,9 +124,10 @@ export class PostSource {
         const waitMs = (this.resumeAt.get(endpoint) ?? 0) - Date.now();
         if (waitMs > 0) await sleep(waitMs, this.opts.signal);
         try {
-          const res = await this.client.v2.get<PageResult>(endpoint, query, { fullResponse: true });
+          const res = await this.client.v2.get<T>(endpoint, query, { fullResponse: true });
           const rl = res.rateLimit;
           if (rl && rl.remaining === 0) this.resumeAt.set(endpoint, rl.reset * 1000 + 250);
+          this.count(source, res.data);
           return res.data;
         } catch (err) {
           throw translateXError(err, what);
@@ -105,6 +144,34 @@ export class PostSource {
    * what X's timelines cover; a window wholly before that has no posts and costs no call.
    */
   async *timeline(userId: string, start: Date, end: Date): AsyncGenerator<PostPage> {
+    yield* this.userTimeline('tweets', userId, start, end, 'Reading the account timeline', 'timeline');
+  }
+
+  /**
+   * Posts by others that mention the account (replies to it, @mentions, quotes), created in
+   * [start, end], newest first; X reaches only the newest 800 of them.
+   */
+  async *mentions(userId: string, start: Date, end: Date): AsyncGenerator<PostPage> {
+    yield* this.userTimeline('mentions', userId, start, end, 'Reading mentions of the account', 'mentions');
+  }
+
+  /**
+   * The signed-in account's direct messages, newest first, page by page: X has no time filter, so
+   * the caller stops once a page reaches before its window (X keeps only the last 30 days).
+   */
+  async *directMessages(): AsyncGenerator<DmPage> {
+    let token: string | undefined;
+    do {
+      const query: Record<string, string> = { ...DM_QUERY, max_results: '100' };
+      if (token) query['pagination_token'] = token;
+      const page = await this.get<{ data?: DMEventV2[]; includes?: ApiV2Includes; meta?: { next_token?: string } }>('dm_events', query, 'Reading direct messages', 'directMessages');
+      const data = (page.data ?? []).filter((e) => e.event_type === 'MessageCreate');
+      if (data.length) yield { data, includes: page.includes ?? {} };
+      token = page.meta?.next_token;
+    } while (token);
+  }
+
+  private async *userTimeline(kind: 'tweets' | 'mentions', userId: string, start: Date, end: Date, what: string, source: ReadSource): AsyncGenerator<PostPage> {
     if (end < TIMELINE_EARLIEST_END) return;
     const from = start < TIMELINE_EARLIEST_START ? TIMELINE_EARLIEST_START : start;
     let token: string | undefined;
@@ -116,11 +183,11 @@ export class PostSource {
         end_time: end.toISOString(),
       };
       if (token) query['pagination_token'] = token;
-      const page = await this.get(`users/${encodeURIComponent(userId)}/tweets`, query, 'Reading the account timeline');
+      const page = await this.get(`users/${encodeURIComponent(userId)}/${kind}`, query, what, source);
       // No posts and only errors is not an empty window: the account cannot be read at all.
       if (!page.data?.length && page.errors?.length) {
         const e = page.errors[0]!;
-        throw new PermanentError(`Reading the account timeline: X answered ${e.title ?? 'an error'}${e.detail ? ` (${e.detail})` : ''}`);
+        throw new PermanentError(`${what}: X answered ${e.title ?? 'an error'}${e.detail ? ` (${e.detail})` : ''}`);
       }
       // errors[] beside data names referenced posts X did not return: the Item says so.
       if (page.data?.length) yield { data: page.data, includes: page.includes ?? {}, ...(page.errors?.length ? { errors: page.errors } : {}) };
@@ -132,7 +199,7 @@ export class PostSource {
   async *byIds(ids: string[]): AsyncGenerator<PostPage> {
     for (let i = 0; i < ids.length; i += 100) {
       const batch = ids.slice(i, i + 100);
-      const page = await this.get('tweets', { ...POST_QUERY, ids: batch.join(',') }, 'Reading posts by id');
+      const page = await this.get('tweets', { ...POST_QUERY, ids: batch.join(',') }, 'Reading posts by id', 'dirtyEntities');
       if (page.data?.length || page.errors?.length) yield { data: page.data ?? [], includes: page.includes ?? {}, ...(page.errors?.length ? { errors: page.errors } : {}) };
     }
   }

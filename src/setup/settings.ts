@@ -13,6 +13,26 @@ export const SETTING_FIELDS: readonly { wire: string; key: SettingKey; label: st
   { wire: 'AADAppSecretValue', key: 'AADAppSecret', label: 'AAD Application Secret', from: "Entra admin center → App registrations → the app → Certificates & secrets → a client secret's Value (shown once, when it is created)." },
 ];
 
+/**
+ * What to archive besides the account's own posts (always on): the keys of GET/POST
+ * /api/Configuration next to the six secrets, JSON booleans shown as they are (not secrets), off
+ * until turned on. The store keeps them as 'true'/'false' with the other settings.
+ */
+export const ARCHIVE_OPTIONS: readonly { wire: 'ArchiveMentionsValue' | 'ArchiveDirectMessagesValue'; key: SettingKey }[] = [
+  { wire: 'ArchiveMentionsValue', key: 'ArchiveMentions' },
+  { wire: 'ArchiveDirectMessagesValue', key: 'ArchiveDirectMessages' },
+];
+
+/** Which optional sources the admin turned on. */
+export interface ArchiveChoices {
+  mentions: boolean;
+  directMessages: boolean;
+}
+
+export function archiveChoices(settings: Settings): ArchiveChoices {
+  return { mentions: settings.ArchiveMentions === 'true', directMessages: settings.ArchiveDirectMessages === 'true' };
+}
+
 const MASK_PREFIX = '********';
 
 /** Never the stored value: a fixed-width mask plus at most the last 4 characters (fewer for short values). */
@@ -22,15 +42,25 @@ export function mask(value: string | undefined): string {
   return MASK_PREFIX + (shown ? value.slice(-shown) : '');
 }
 
-export function maskedSettings(settings: Settings): Record<string, string> {
-  return Object.fromEntries(SETTING_FIELDS.map((f) => [f.wire, mask(settings[f.key])]));
+/** GET /api/Configuration: the six secrets masked, the archive options as booleans. */
+export function maskedSettings(settings: Settings): Record<string, string | boolean> {
+  const choices = archiveChoices(settings);
+  return {
+    ...Object.fromEntries(SETTING_FIELDS.map((f) => [f.wire, mask(settings[f.key])])),
+    ArchiveMentionsValue: choices.mentions,
+    ArchiveDirectMessagesValue: choices.directMessages,
+  };
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TOKEN = /^[\x21-\x7e]{1,512}$/;
 
 const fieldValue = z.union([z.string(), z.null()]).optional();
-const postSchema = z.strictObject(Object.fromEntries(SETTING_FIELDS.map((f) => [f.wire, fieldValue])));
+const optionValue = z.boolean({ message: 'expected true or false (a JSON boolean)' }).optional();
+const postSchema = z.strictObject({
+  ...Object.fromEntries(SETTING_FIELDS.map((f) => [f.wire, fieldValue])),
+  ...Object.fromEntries(ARCHIVE_OPTIONS.map((o) => [o.wire, optionValue])),
+});
 
 /**
  * Turns a POST /api/Configuration body into the settings to change. Missing, null or "" keeps
@@ -41,12 +71,12 @@ export function settingsPatch(body: unknown, stored: Settings): Settings {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
-    const hint = issue.code === 'unrecognized_keys' ? ` (expected only ${SETTING_FIELDS.map((f) => f.wire).join(', ')})` : '';
+    const hint = issue.code === 'unrecognized_keys' ? ` (expected only ${[...SETTING_FIELDS, ...ARCHIVE_OPTIONS].map((f) => f.wire).join(', ')})` : '';
     throw new InvalidInputError(`Invalid configuration body: ${where}${issue.message}${hint}`);
   }
   const patch: Settings = {};
   for (const f of SETTING_FIELDS) {
-    const raw = parsed.data[f.wire];
+    const raw = parsed.data[f.wire] as string | null | undefined;
     if (raw === undefined || raw === null) continue;
     const value = raw.trim();
     if (value === '' || value === mask(stored[f.key])) continue;
@@ -58,6 +88,11 @@ export function settingsPatch(body: unknown, stored: Settings): Settings {
       );
     }
     patch[f.key] = value;
+  }
+  // Absent keeps the stored choice; true or false sets it.
+  for (const o of ARCHIVE_OPTIONS) {
+    const on = parsed.data[o.wire] as boolean | undefined;
+    if (on !== undefined) patch[o.key] = on ? 'true' : 'false';
   }
   return patch;
 }

@@ -12,6 +12,10 @@ export const SETTING_KEYS = [
   'TwitterAccessTokenSecret',
   'AADAppId',
   'AADAppSecret',
+  // What to archive besides the account's own posts (not secrets): 'true' or 'false', sealed like
+  // the rest since they share one table; the API shows them as JSON booleans (src/setup/settings.ts).
+  'ArchiveMentions',
+  'ArchiveDirectMessages',
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 export type Settings = Partial<Record<SettingKey, string>>;
@@ -84,6 +88,13 @@ export interface TaskRun {
   finishedAt: string | null;
   durationMs: number | null;
   error: string | null;
+  /**
+   * What the history says beside the outcome, none of it a failure: a window beyond X's reach for
+   * mentions (newest 800) or DMs (30 days), an optional source paused by the monthly budget…
+   */
+  notes?: string[];
+  /** The X app permission X said the job's tokens lack (DMs): add it, then sign the job in again. */
+  missingXPermission?: string | null;
   /** The Event API accepted the report for this task. */
   reported: boolean;
   /** The newest post id of a reported run: the job's SinceId moves to it (again, after a crash). */
@@ -252,6 +263,23 @@ export interface AuditQuery {
 
 export const AUDIT_PAGE_MAX = 1000;
 
+/** What was read from X, as X charges for it: requests made and resources returned. */
+export interface XReads {
+  requests: number;
+  posts: number;
+  users: number;
+  dmEvents: number;
+}
+
+/** One counter: a job's reads from one source on one UTC day (of the reading). */
+export interface XUsage extends XReads {
+  jobId: string;
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  /** The source's name: timeline, dirtyEntities, mentions, directMessages. */
+  source: string;
+}
+
 import type { ArchiveImport, ImportedQuery, ImportedRecord } from './importTypes';
 
 export interface Store {
@@ -323,6 +351,11 @@ export interface Store {
   recordTaskRun(run: TaskRun): Promise<void>;
   getTaskRun(jobId: string, taskId: string): Promise<TaskRun | undefined>;
   listTaskRuns(limit: number): Promise<TaskRun[]>;
+
+  /** Adds reads to the job's counter for that day and source (created at zero). */
+  addXUsage(jobId: string, day: string, source: string, reads: XReads): Promise<void>;
+  /** Every job's counters from sinceDay (YYYY-MM-DD) on, by day, job and source. */
+  listXUsage(sinceDay: string): Promise<XUsage[]>;
 
   /** Records (or records again) posts delivered for a job. */
   recordArchived(jobId: string, posts: ArchivedPost[]): Promise<void>;

@@ -88,6 +88,12 @@ export class PostStore {
     return e && this.materialize(e);
   }
 
+  /** Every post still served, newest first (each version of an edit chain too): mentions scan it. */
+  list(): FakeXPost[] {
+    const live = [...this.byId.values()].filter((e) => !e.dead).sort(newestFirst);
+    return live.map((e) => this.materialize(e));
+  }
+
   hasAuthor(authorId: string): boolean {
     return this.byAuthor.has(authorId);
   }
@@ -196,7 +202,7 @@ function displayUrl(expanded: string): string {
 }
 
 /** entities.urls and entities.mentions of a text as X serves it; undefined when it has none. */
-function entitiesOf(served: string, links: FakeXLink[], lookupUsername: LookupUsername): Record<string, unknown> | undefined {
+export function entitiesOf(served: string, links: FakeXLink[], lookupUsername: LookupUsername): Record<string, unknown> | undefined {
   const urls = links
     .flatMap((l) =>
       occurrences(served, l.url).map((at) => ({

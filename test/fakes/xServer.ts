@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { parseOAuthHeader, verifySignature } from './oauth1';
 import { createFakeCompliance, type FakeCompliance } from './xCompliance';
+import { CREDITS_SPENT, DM_FORBIDDEN, DmStore, mentionsPage, resourcesOf, type FakeXDm, type Served } from './xConversation';
 import { ID_PATTERN, PostStore, decodeCursor, notFound, renderPosts, renderUser, type FieldSets } from './xPosts';
 
 export interface FakeXUser { id: string; name: string; username: string; profile_image_url?: string }
@@ -140,6 +141,14 @@ export interface FakeX {
   deletePost(id: string): void;
   /** Batch compliance (app-only token, jobs, upload and download URLs): see ./xCompliance.ts. */
   compliance: FakeCompliance;
+  /** Direct messages, served by GET /2/dm_events to each participant: see ./xConversation.ts. */
+  addDms(list: FakeXDm[]): void;
+  /** Whether the X app's permission covers DMs for this access token (default yes): without it, 403. */
+  setDmPermission(accessToken: string, allowed: boolean): void;
+  /** Pay-per-use credits: each resource served takes one; at 0 every API call answers 402. undefined: unlimited (the default). */
+  setCredits(credits: number | undefined): void;
+  /** What the fake served per route (users/tweets, users/mentions, tweets, dm_events…): requests and resources, as X would charge. */
+  served: Record<string, Served>;
 }
 
 const WINDOW_MS = 15 * 60 * 1000;
@@ -187,6 +196,10 @@ export async function startFakeX(opts: FakeXOptions): Promise<FakeX> {
   const seenNonces = new Map<string, number>();
   const requests: FakeXRequest[] = [];
   let signInUserId: string | undefined;
+  const dms = new DmStore();
+  const noDmPermission = new Set<string>();
+  let credits: number | undefined;
+  const served: Record<string, Served> = {};
 
   function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     let payload: Buffer;
@@ -325,12 +338,25 @@ export async function startFakeX(opts: FakeXOptions): Promise<FakeX> {
     if (!tok || !at || at.revoked) return send(res, 401, UNAUTHORIZED);
     const route = path === '/2/users/me' ? 'users/me'
       : /^\/2\/users\/[^/]+\/tweets$/.test(path) ? 'users/tweets'
+      : /^\/2\/users\/[^/]+\/mentions$/.test(path) ? 'users/mentions'
+      : path === '/2/dm_events' ? 'dm_events'
       : path === '/2/tweets' ? 'tweets'
       : /^\/2\/tweets\/[^/]+$/.test(path) ? 'tweets/id' : undefined;
     if (!route) return send(res, 404, { title: 'Not Found Error', detail: 'Not Found', type: 'about:blank', status: 404 });
     const rl = rateLimit(`${tok} ${route}`);
     if (rl.over) return send(res, 429, TOO_MANY, rl.headers);
-    const ok = (body: unknown): void => send(res, 200, body, rl.headers);
+    if (credits !== undefined && credits <= 0) return send(res, 402, CREDITS_SPENT, rl.headers);
+    const ok = (body: unknown): void => {
+      // Counted as X charges: per resource served (a soft once-a-day guarantee aside).
+      const n = resourcesOf(route, body);
+      const s = (served[route] ??= { requests: 0, posts: 0, users: 0, dmEvents: 0 });
+      s.requests++;
+      s.posts += n.posts;
+      s.users += n.users;
+      s.dmEvents += n.dmEvents;
+      if (credits !== undefined) credits = Math.max(0, credits - n.posts - n.users - n.dmEvents);
+      send(res, 200, body, rl.headers);
+    };
     const bad = (body: unknown): void => send(res, 400, body, rl.headers);
     const fields = (name: string): Set<string> => csv(q.get(name) ?? undefined);
     const f: FieldSets = {
@@ -369,7 +395,23 @@ export async function startFakeX(opts: FakeXOptions): Promise<FakeX> {
       return ok({ ...r, ...(errors.length ? { errors } : {}) });
     }
 
-    // route === 'users/tweets'
+    const lookups = { posts: () => posts.list(), post: lookupPost, user: lookupUser, username: lookupUsername };
+    if (route === 'dm_events') {
+      if (noDmPermission.has(tok)) return send(res, 403, DM_FORBIDDEN, rl.headers);
+      const types = q.get('event_types');
+      if (types !== null && !csv(types).has('MessageCreate')) return ok({ meta: { result_count: 0 } });
+      const mr = q.get('max_results');
+      const maxResults = mr === null ? 100 : Number(mr);
+      if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100) {
+        return bad(invalidRequest('max_results', mr ?? '', `The \`max_results\` query parameter value [${mr}] is not between 1 and 100`));
+      }
+      const pt = q.get('pagination_token');
+      const cursor = pt === null ? undefined : decodeCursor(pt);
+      if (pt !== null && !cursor) return bad(invalidRequest('pagination_token', pt, `The \`pagination_token\` query parameter value [${pt}] is not valid`));
+      return ok(dms.page(at.userId, { maxResults, ...(cursor ? { cursor } : {}) }, { ...f, dm: fields('dm_event.fields') }, lookups));
+    }
+
+    // route === 'users/tweets' or 'users/mentions'
     const userId = path.split('/')[3]!;
     if (!ID_PATTERN.test(userId)) return bad(invalidRequest('id', userId, `The \`id\` query parameter value [${userId}] does not match ^[0-9]{1,19}$`));
     const mr = q.get('max_results');
@@ -404,6 +446,11 @@ export async function startFakeX(opts: FakeXOptions): Promise<FakeX> {
     const pt = q.get('pagination_token');
     const cursor = pt === null ? undefined : decodeCursor(pt);
     if (pt !== null && !cursor) return bad(invalidRequest('pagination_token', pt, `The \`pagination_token\` query parameter value [${pt}] is not valid`));
+    if (route === 'users/mentions') {
+      const user = users.get(userId)?.user;
+      if (!user) return ok({ errors: [notFound('user', 'id', userId)] });
+      return ok(mentionsPage(user, { maxResults, startMs, endMs, ...(cursor ? { cursor } : {}) }, f, lookups));
+    }
     if (!users.has(userId) && !posts.hasAuthor(userId)) return ok({ errors: [notFound('user', 'id', userId)] });
     const exclude = csv(q.get('exclude') ?? undefined);
     const pageRes = posts.timelinePage(userId, {
@@ -540,6 +587,17 @@ export async function startFakeX(opts: FakeXOptions): Promise<FakeX> {
     },
     injectFaults(match, responses) {
       faults.push({ match, responses: [...responses] });
+    },
+    served,
+    addDms(list) {
+      dms.add(list);
+    },
+    setDmPermission(accessToken, allowed) {
+      if (allowed) noDmPermission.delete(accessToken);
+      else noDmPermission.add(accessToken);
+    },
+    setCredits(n) {
+      credits = n;
     },
     revoke(accessToken) {
       const at = accessTokens.get(accessToken);

@@ -24,7 +24,7 @@ describe('configuration', () => {
     await c.close();
   });
 
-  test('when nothing is configured, then GET returns the six keys empty and Validate names all six', async () => {
+  test('when nothing is configured, then GET returns the six keys empty, the two archive options off, and Validate names all six', async () => {
     const res = await request(c.url).get('/api/Configuration').set('Authorization', auth).expect(200);
     expect(res.body).toEqual({
       TwitterApiKeyValue: '',
@@ -33,6 +33,8 @@ describe('configuration', () => {
       TwitterAccessTokenSecretValue: '',
       AADAppIdValue: '',
       AADAppSecretValue: '',
+      ArchiveMentionsValue: false,
+      ArchiveDirectMessagesValue: false,
     });
     const v = await request(c.url).get('/setup/Validate').set('Authorization', auth).expect(200);
     expect(v.body.Status).toBe(false);
@@ -73,6 +75,34 @@ describe('configuration', () => {
     await request(c.url).post('/api/Configuration').set('Authorization', auth).send(shown).expect(200);
     expect((await c.store.getSettings()).AADAppSecret).toBe(SIX_SETTINGS.AADAppSecretValue);
   });
+
+  test('when the archive options are posted as booleans, then GET returns them as they are, an absent one is kept, and Validate does not ask for them', async () => {
+    await request(c.url).post('/api/Configuration').set('Authorization', auth).send({ ...SIX_SETTINGS, ArchiveMentionsValue: true }).expect(200, 'true');
+    let res = await request(c.url).get('/api/Configuration').set('Authorization', auth).expect(200);
+    expect(res.body).toMatchObject({ ArchiveMentionsValue: true, ArchiveDirectMessagesValue: false });
+    await request(c.url).post('/api/Configuration').set('Authorization', auth).send({ ArchiveDirectMessagesValue: true }).expect(200);
+    res = await request(c.url).get('/api/Configuration').set('Authorization', auth).expect(200);
+    expect(res.body).toMatchObject({ ArchiveMentionsValue: true, ArchiveDirectMessagesValue: true, TwitterApiKeyValue: `********${SIX_SETTINGS.TwitterApiKeyValue.slice(-4)}` });
+    await request(c.url).post('/api/Configuration').set('Authorization', auth).send({ ArchiveMentionsValue: false }).expect(200);
+    res = await request(c.url).get('/api/Configuration').set('Authorization', auth).expect(200);
+    expect(res.body).toMatchObject({ ArchiveMentionsValue: false, ArchiveDirectMessagesValue: true });
+    expect((await request(c.url).get('/setup/Validate').set('Authorization', auth).expect(200)).body).toEqual({ Status: true, Message: null });
+  });
+
+  test.each([['"true"', 'true'], ['1', 1], ['null', null], ['an object', { on: true }]])(
+    'when an archive option is %s rather than a boolean, then 400 naming the key, and nothing is saved',
+    async (_what, value) => {
+      const res = await request(c.url)
+        .post('/api/Configuration')
+        .set('Authorization', auth)
+        .send({ ...SIX_SETTINGS, ArchiveDirectMessagesValue: value })
+        .expect(400);
+      expect(res.headers['content-type']).toMatch(/json/);
+      expect(res.body.Message).toContain('ArchiveDirectMessagesValue');
+      expect(res.body.Message).toMatch(/true or false/);
+      expect(await c.store.getSettings()).toEqual({});
+    },
+  );
 
   test('when the AAD Application ID is not a GUID, then 400 naming the field, and nothing is saved', async () => {
     const res = await request(c.url)
@@ -141,7 +171,7 @@ describe('health', () => {
     try {
       await request(c.url).get('/healthz').expect(200, { Status: 'ok' });
       const ready = await request(c.url).get('/readyz').expect(200);
-      expect(ready.body).toEqual({ Status: 'ready', Store: 'sqlite' });
+      expect(ready.body).toMatchObject({ Status: 'ready', Store: 'sqlite', Worker: { State: 'Problem', Alive: 0 }, Queue: { Depth: 0 } });
       await c.store.close();
       const down = await request(c.url).get('/readyz').expect(503);
       expect(down.body.Status).toBe('unavailable');

@@ -122,6 +122,26 @@ function describeStoreContract(name: string, makeStore: () => Promise<StoreHarne
       });
     });
 
+    describe('what X charged for', () => {
+      it('when reads are added by this and another instance, then each day, job and source sums them, and a month lists from its first day', async () => {
+        const peer = await h.openPeer();
+        await store.addXUsage('job-1', '2026-11-30', 'timeline', { requests: 1, posts: 100, users: 1, dmEvents: 0 });
+        await store.addXUsage('job-1', '2026-12-01', 'timeline', { requests: 2, posts: 150, users: 3, dmEvents: 0 });
+        await Promise.all([
+          peer.addXUsage('job-1', '2026-12-01', 'timeline', { requests: 1, posts: 5, users: 1, dmEvents: 0 }),
+          store.addXUsage('job-1', '2026-12-01', 'timeline', { requests: 1, posts: 1, users: 0, dmEvents: 0 }),
+          store.addXUsage('job-1', '2026-12-01', 'directMessages', { requests: 1, posts: 0, users: 2, dmEvents: 7 }),
+          peer.addXUsage('job/2', '2026-12-02', 'mentions', { requests: 1, posts: 9, users: 4, dmEvents: 0 }),
+        ]);
+        expect(await store.listXUsage('2026-12-01')).toEqual([
+          { jobId: 'job-1', day: '2026-12-01', source: 'directMessages', requests: 1, posts: 0, users: 2, dmEvents: 7 },
+          { jobId: 'job-1', day: '2026-12-01', source: 'timeline', requests: 4, posts: 156, users: 4, dmEvents: 0 },
+          { jobId: 'job/2', day: '2026-12-02', source: 'mentions', requests: 1, posts: 9, users: 4, dmEvents: 0 },
+        ]);
+        expect(await store.listXUsage('2027-01-01')).toEqual([]);
+      });
+    });
+
     describe('secrets at rest', () => {
       it('when settings, tokens and tasks are stored, then none of their secrets is stored in plaintext', async () => {
         const secrets = {

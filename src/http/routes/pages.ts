@@ -35,7 +35,7 @@ export function pageRoutes(ctx: AppContext): Router {
   });
 
   router.get('/Configure', (_req, res) => {
-    res.render('configure', { title: 'Connector Configuration', fields: SETTING_FIELDS });
+    res.render('configure', { title: 'Connector Configuration', fields: SETTING_FIELDS, prices: ctx.config.xPrices });
   });
 
   router.get('/preview/OnJobCreating', (req, res) => {

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { SettingsChecker } from '../../setup/settingsCheck';
 import { gatherStatus } from '../../status/gather';
+import { gatherXCost } from '../../status/xCost';
 import type { Settings } from '../../store/types';
 import { XReachability } from '../../status/xReachability';
 import { XGateway } from '../../x/xClient';
@@ -29,7 +30,8 @@ export function statusRoutes(ctx: AppContext, checker?: SettingsChecker): Router
     });
     // Task errors and account names are for the signed-in admin only: keep them out of caches.
     res.set('Cache-Control', 'no-store');
-    res.json(report);
+    // What X charges (src/status/xCost.ts): its own section of the page.
+    res.json({ ...report, XCost: await gatherXCost(ctx.store, ctx.config, ctx.clock()) });
   });
 
   return router;

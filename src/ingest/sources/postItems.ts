@@ -1,13 +1,18 @@
 import type { TweetV2 } from 'twitter-api-v2';
-import { dayOf, earlierVersionIds, Includes, ItemBody, mapPost, mediaToFetch, type Item } from '../item';
+import { dayOf, earlierVersionIds, Includes, ItemBody, mapPost, mediaToFetch, type Item, type MediaRef } from '../item';
 import { fetchMedia } from '../media';
 import type { ItemContext, MadeItem, SourcePage } from './source';
 
 /** Downloads the media a post shows, once per file: content by URL, null when skipped. */
-async function downloadMedia(post: TweetV2, inc: Includes, ctx: ItemContext): Promise<Map<string, string | null>> {
+function downloadMedia(post: TweetV2, inc: Includes, ctx: ItemContext): Promise<Map<string, string | null>> {
+  return downloadRefs(mediaToFetch(post, inc), ctx);
+}
+
+/** Downloads media files, each once: content by URL, null when skipped (too large, not allowed, refused). */
+export async function downloadRefs(all: MediaRef[], ctx: ItemContext): Promise<Map<string, string | null>> {
   const { config, retry, signal, log } = ctx;
   // A retweet shows its original's media: one download per file, not one per place it appears.
-  const refs = [...new Map(mediaToFetch(post, inc).map((r) => [r.url, r])).values()];
+  const refs = [...new Map(all.map((r) => [r.url, r])).values()];
   const media = new Map<string, string | null>();
   await Promise.all(
     refs.map((ref) =>
@@ -52,7 +57,7 @@ export function withEarlierVersions(page: SourcePage<TweetV2>): TweetV2[] {
 }
 
 /** Attachments kept without content: each file once, however many places of the Item list it. */
-function skippedFiles(item: Item, media: Map<string, string | null>): number {
+export function skippedFiles(item: Item, media: Map<string, string | null>): number {
   const skipped = new Set<string>();
   for (const a of [item, ...(item.PreContext ?? [])]) {
     for (const att of a.ContentAttachments ?? []) if (media.get(att.Uri) === null) skipped.add(att.Uri);
@@ -61,7 +66,7 @@ function skippedFiles(item: Item, media: Map<string, string | null>): number {
 }
 
 /** Every post source makes its Items this way: media downloaded, then the post mapped with them. */
-export async function makePostItem(post: TweetV2, page: SourcePage<TweetV2>, ctx: ItemContext): Promise<MadeItem> {
+export async function makePostItem(post: TweetV2, page: SourcePage<TweetV2>, ctx: ItemContext, itemType: Item['ItemType'] = 'Tweet'): Promise<MadeItem> {
   const inc = includesOf(page);
   const media = await downloadMedia(post, inc, ctx);
   const body = new ItemBody();
@@ -69,6 +74,7 @@ export async function makePostItem(post: TweetV2, page: SourcePage<TweetV2>, ctx
     const base64 = media.get(ref.url);
     return base64 === undefined || base64 === null ? null : body.placeholder(base64);
   });
+  item.ItemType = itemType;
   return {
     item,
     body: body.toBuffer(item),

@@ -1,7 +1,7 @@
 import type { ApiV2Includes } from 'twitter-api-v2';
 import type { Config } from '../../config';
 import type { Logger } from '../../logger';
-import type { ArchivedPost, Store, TaskMessage } from '../../store/types';
+import type { ArchivedPost, Store, TaskMessage, TaskRun } from '../../store/types';
 import type { Container, Item } from '../item';
 import type { RetryPolicy } from '../retry';
 import type { PostSource, XResourceError } from '../xPosts';
@@ -13,6 +13,38 @@ export interface ReadyJob {
   accountName: string;
 }
 
+/** The optional sources this task reads: the admin's choice, less what the monthly budget paused. */
+export interface SourceChoices {
+  mentions: boolean;
+  directMessages: boolean;
+}
+
+/**
+ * What the task history says beside the outcome (none of it a failure), and the X app permission
+ * X said the job's tokens lack.
+ */
+export class TaskNotes {
+  readonly list: string[] = [];
+  private permission: string | null = null;
+  private run: Pick<TaskRun, 'notes' | 'missingXPermission'> | undefined;
+
+  add(note: string): void {
+    if (!this.list.includes(note)) this.list.push(note);
+  }
+
+  set missingXPermission(permission: string) {
+    this.permission = permission;
+    if (this.run) this.run.missingXPermission = permission;
+  }
+
+  /** From now on the run's history row holds them (TaskRun.notes, .missingXPermission), saved with its outcome. */
+  writeTo(run: Pick<TaskRun, 'notes' | 'missingXPermission'>): void {
+    this.run = run;
+    run.notes = this.list;
+    if (this.permission) run.missingXPermission = this.permission;
+  }
+}
+
 /** What a source is asked for: one task's window of one job, and X's reader with the job's tokens. */
 export interface SourceContext {
   task: TaskMessage;
@@ -21,6 +53,8 @@ export interface SourceContext {
   x: PostSource;
   store: Store;
   log: Logger;
+  choices: SourceChoices;
+  notes: TaskNotes;
 }
 
 /** Any record a source yields: it has an id (the Item's) and the time it counts on. */

@@ -34,6 +34,8 @@ import { AzureLedger } from './azureLedger';
 import { AzureTaskQueue } from './azureQueue';
 import { AzureTaskRuns } from './azureTaskRuns';
 import { checkPrefix, tableClient, translate, unless404 } from './tables';
+import type { XReads, XUsage } from '../types';
+import { AzureXUsage } from './azureXUsage';
 
 export interface AzureStoreOptions {
   /** Prefix of every table and queue name, so several deployments (or test suites) can share an account. */
@@ -293,6 +295,17 @@ export class AzureStore implements Store {
   }
   listTaskRuns(limit: number): Promise<TaskRun[]> {
     return this.call('listTaskRuns', () => this.runs.list(limit));
+  }
+
+  /** In the settings table, partition `xusage` (./azureXUsage.ts). */
+  private get xUsage(): AzureXUsage {
+    return new AzureXUsage(this.settings);
+  }
+  addXUsage(jobId: string, day: string, source: string, reads: XReads): Promise<void> {
+    return this.call('addXUsage', () => this.xUsage.add(jobId, day, source, reads));
+  }
+  listXUsage(sinceDay: string): Promise<XUsage[]> {
+    return this.call('listXUsage', () => this.xUsage.list(sinceDay));
   }
 
   // Imported X archives ------------------------------------------------------------------------

@@ -121,6 +121,20 @@ export const MIGRATIONS: readonly string[] = [
     last_beat_at TEXT NOT NULL
   );
   `,
+  // What each job read from X, per UTC day and source, as X charges for it (the status page's cost table).
+  `
+  CREATE TABLE x_usage (
+    job_id TEXT NOT NULL,
+    day TEXT NOT NULL,            -- YYYY-MM-DD (UTC) of the reading
+    source TEXT NOT NULL,
+    requests INTEGER NOT NULL,
+    posts INTEGER NOT NULL,
+    users INTEGER NOT NULL,
+    dm_events INTEGER NOT NULL,
+    PRIMARY KEY (job_id, day, source)
+  );
+  CREATE INDEX x_usage_day ON x_usage (day);
+  `,
   // Imported X archives: the account's own archive zip, its posts and DMs kept by id per job.
   `
   CREATE TABLE imported_records (

@@ -28,6 +28,8 @@ import {
   type Store,
   type TaskMessage,
   type TaskRun,
+  type XReads,
+  type XUsage,
   type WorkerBeat,
 } from '../types';
 import { compareIds, postKey, purposes, tokenKey } from '../shared';
@@ -488,6 +490,24 @@ export class SqliteStore implements Store {
   async listTaskRuns(limit: number): Promise<TaskRun[]> {
     const rows = this.db.prepare('SELECT data FROM task_runs ORDER BY updated_at DESC, rowid DESC LIMIT ?').all(limit) as { data: string }[];
     return rows.map((r) => JSON.parse(r.data) as TaskRun);
+  }
+
+  // What X charged for -------------------------------------------------------------------------
+
+  async addXUsage(jobId: string, day: string, source: string, reads: XReads): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO x_usage (job_id, day, source, requests, posts, users, dm_events) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(job_id, day, source) DO UPDATE SET requests = requests + excluded.requests, posts = posts + excluded.posts,
+           users = users + excluded.users, dm_events = dm_events + excluded.dm_events`,
+      )
+      .run(jobId, day, source, reads.requests, reads.posts, reads.users, reads.dmEvents);
+  }
+
+  async listXUsage(sinceDay: string): Promise<XUsage[]> {
+    return this.db
+      .prepare('SELECT job_id AS jobId, day, source, requests, posts, users, dm_events AS dmEvents FROM x_usage WHERE day >= ? ORDER BY day, job_id, source')
+      .all(sinceDay) as XUsage[];
   }
 
   // Audit log ---------------------------------------------------------------------------------
