@@ -189,7 +189,10 @@
       if (t.FinishedAt && !t.Reported) status.appendChild(document.createTextNode(' not reported yet'));
       cell(tr, status);
       cell(tr, formatDuration(t.DurationMs));
-      cell(tr, t.Error || '—', t.Error ? 'task-error' : '');
+      var error = node('div', t.Error || '—');
+      // What to do about it, in words, beside the technical error (src/status/advice.ts).
+      if (t.Advice) error.appendChild(node('p', t.Advice, 'task-advice'));
+      cell(tr, error, t.Error ? 'task-error' : '');
       body.appendChild(tr);
     });
   }

@@ -46,12 +46,13 @@ export function createClients(config: Config, opts: ClientOptions = {}): Clients
   const retry = opts.retry ?? DEFAULT_RETRY;
   return {
     x: new XGateway(config.xApiBaseUrl),
-    posts: (tokens, log, signal) =>
+    posts: (tokens, log, signal, hooks) =>
       new PostSource({
         baseUrl: config.xApiBaseUrl,
         ...tokens,
         retry,
         signal,
+        onRateLimitWait: hooks?.onRateLimitWait,
         onRetry: (what, err, waitMs) => log.warn({ what, err: err.message, waitMs }, 'X call failed; retrying'),
       }),
     compliance: new ComplianceClient(config.xApiBaseUrl),

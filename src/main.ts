@@ -26,7 +26,7 @@ async function main(mode: Mode): Promise<void> {
 
   const clients = createClients(config);
   if (mode === 'all' || mode === 'worker') {
-    const worker = createWorker({ config, logger, store, clients });
+    const worker = createWorker({ config, logger, store, clients, mode });
     worker.start();
     closers.push({ name: 'worker', close: () => worker.stop() });
   }

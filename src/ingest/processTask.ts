@@ -19,7 +19,13 @@ import { optionalSources } from './xCost';
 import type { PostSource } from './xPosts';
 
 /** Builds X's post reader with a job's tokens (the composition root decides how). */
-export type PostReaderFactory = (tokens: { app: { appKey: string; appSecret: string }; user: { accessToken: string; accessSecret: string } }, log: Logger, signal?: AbortSignal) => PostSource;
+export type PostReaderFactory = (
+  tokens: { app: { appKey: string; appSecret: string }; user: { accessToken: string; accessSecret: string } },
+  log: Logger,
+  signal?: AbortSignal,
+  /** onRateLimitWait: the reader waits for X's rate-limit reset until then (null: it resumed). */
+  hooks?: { onRateLimitWait?: (resumesAt: Date | null) => void },
+) => PostSource;
 
 export interface TaskDeps {
   config: Config;
@@ -83,6 +89,7 @@ export async function processTask(task: TaskMessage, deps: TaskDeps): Promise<Ta
       error: outcome.error,
       manifestSha256: outcome.manifestSha256 ?? null,
     });
+    book.progress({ phase: 'reporting' });
     await reportOutcome(deps.eventApi, aadApp, task, outcome, log, deps.signal);
     await book.reported(outcome.newestId);
     await auditQuietly(deps.store, log, 'task.reported', {
@@ -127,7 +134,7 @@ async function reportingApp(store: Store): Promise<AadApp> {
 }
 
 /** The sources' context, or why the task cannot be read from X at all. */
-async function sourceContext(task: TaskMessage, deps: TaskDeps, log: Logger): Promise<SourceContext | Outcome> {
+async function sourceContext(task: TaskMessage, deps: TaskDeps, book: TaskBook, log: Logger): Promise<SourceContext | Outcome> {
   const job = await deps.store.getJob(task.jobId);
   if (!job || !job.accessToken || !job.accessSecret || !job.accountId) {
     return emptyOutcome(ReportStatus.PermanentFailure, 'The job has no signed-in X account: sign in again from the job setup page');
@@ -140,6 +147,7 @@ async function sourceContext(task: TaskMessage, deps: TaskDeps, log: Logger): Pr
     { app: { appKey: settings.TwitterApiKey, appSecret: settings.TwitterApiSecretKey }, user: { accessToken: job.accessToken, accessSecret: job.accessSecret } },
     log,
     deps.signal,
+    { onRateLimitWait: (at) => book.progress({ resumesAt: at ? at.toISOString() : null }) },
   );
   const notes = new TaskNotes();
   const choices = await optionalSources(deps.store, deps.config, settings, notes);
@@ -152,14 +160,15 @@ function readyJob(job: Job, accountId: string) {
 
 /** Fetch, reserve, deliver: what the task produced, or why none of it could be archived. */
 async function archive(task: TaskMessage, deps: TaskDeps, book: TaskBook, spool: Spool, log: Logger): Promise<Outcome> {
-  const ctx = await sourceContext(task, deps, log);
+  const ctx = await sourceContext(task, deps, book, log);
   if (!('task' in ctx)) return ctx;
   // What X could not serve, or the task did not ask, goes into its history row, saved with its outcome.
   ctx.notes.writeTo(book.run);
   const sources = sourcesFor(ctx);
   let counts;
+  book.progress({ phase: 'fetching' });
   try {
-    counts = await fetchToSpool(sources, ctx, spool, log);
+    counts = await fetchToSpool(sources, ctx, spool, log, (fetched) => book.progress({ postsFetched: fetched }));
   } catch (err) {
     if (err instanceof PermanentError && err.authRevoked) {
       await deps.store.setNeedsRelogin(task.jobId, true);
@@ -167,7 +176,10 @@ async function archive(task: TaskMessage, deps: TaskDeps, book: TaskBook, spool:
     }
     return failure(err);
   }
+  book.progress({ phase: 'counting' });
   const allowance = await reserveDays(book, counts, deps.config.dailyItemCap, log);
+  const itemsTotal = [...counts].reduce((n, [day, c]) => (allowance.days.has(day) ? n + c : n), 0);
+  book.progress({ phase: 'uploading', itemsTotal, resumesAt: null });
   const delivery = await deliver(spool, allowance, {
     config: deps.config,
     sources,
@@ -178,6 +190,7 @@ async function archive(task: TaskMessage, deps: TaskDeps, book: TaskBook, spool:
     mediaConcurrency: deps.mediaConcurrency,
     signal: deps.signal,
     log,
+    onProgress: (items, attachmentsSkipped) => book.progress({ itemsUploaded: items, attachmentsSkipped }),
   });
   // A failed delivery reports no items, as the original did; settle() gives its counts back.
   if (delivery.failed) return { ...failure(delivery.failed), attachmentsSkipped: delivery.attachmentsSkipped, daysOverCap: allowance.overCap };

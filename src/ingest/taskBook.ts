@@ -1,4 +1,7 @@
-import type { Store, TaskMessage, TaskRun, TaskStatus } from '../store/types';
+import type { Store, TaskMessage, TaskProgress, TaskRun, TaskStatus } from '../store/types';
+
+/** Progress is written at most this often; a phase change at once. */
+export const PROGRESS_EVERY_MS = 1000;
 
 /** What one run of a task counted, delivered or failed on, as its history records it. */
 export interface RunResult {
@@ -17,6 +20,11 @@ export interface RunResult {
  * saved before it uploads, and that the report was accepted is saved before anything else.
  */
 export class TaskBook {
+  /** Writes in the order they were asked for, so a late progress write never undoes a later one. */
+  private writes: Promise<void> = Promise.resolve();
+  private progressSavedAt = 0;
+  private progressTimer: NodeJS.Timeout | undefined;
+
   private constructor(
     private readonly store: Store,
     readonly run: TaskRun,
@@ -45,7 +53,41 @@ export class TaskBook {
   }
 
   private save(): Promise<void> {
-    return this.store.recordTaskRun(this.run);
+    const write = this.writes.then(() => this.store.recordTaskRun(this.run));
+    this.writes = write.catch(() => undefined);
+    return write;
+  }
+
+  /**
+   * How far the run has got, for the status page: kept at once, written at most every
+   * PROGRESS_EVERY_MS (the last change always reaches the store), a new phase at once. A failed
+   * write only leaves the page a little behind.
+   */
+  progress(patch: Partial<Omit<TaskProgress, 'updatedAt'>>): void {
+    const before = this.run.progress;
+    const now = Date.now();
+    this.run.progress = {
+      phase: 'fetching',
+      postsFetched: 0,
+      itemsUploaded: 0,
+      itemsTotal: null,
+      attachmentsSkipped: 0,
+      resumesAt: null,
+      ...before,
+      ...patch,
+      updatedAt: new Date(now).toISOString(),
+    };
+    const urgent = before?.phase !== this.run.progress.phase || (before?.resumesAt ?? null) !== this.run.progress.resumesAt;
+    const dueIn = urgent ? 0 : this.progressSavedAt + PROGRESS_EVERY_MS - now;
+    if (dueIn <= 0) return this.saveProgress();
+    this.progressTimer ??= setTimeout(() => this.saveProgress(), dueIn).unref();
+  }
+
+  private saveProgress(): void {
+    clearTimeout(this.progressTimer);
+    this.progressTimer = undefined;
+    this.progressSavedAt = Date.now();
+    this.save().catch(() => undefined);
   }
 
   /**
@@ -76,6 +118,7 @@ export class TaskBook {
       await this.store.releaseDeletions(this.run.jobId, this.run.taskId);
     }
     Object.assign(this.run, result);
+    if (this.run.progress) this.run.progress = { ...this.run.progress, phase: 'reporting', itemsUploaded: result.items, attachmentsSkipped: result.attachmentsSkipped, resumesAt: null, updatedAt: new Date().toISOString() };
     await this.save();
   }
 
@@ -85,6 +128,8 @@ export class TaskBook {
     this.run.newestId = newestId;
     this.run.finishedAt = new Date().toISOString();
     this.run.durationMs = Date.now() - new Date(this.run.startedAt!).getTime();
+    clearTimeout(this.progressTimer);
+    this.progressTimer = undefined;
     await this.save();
   }
 }

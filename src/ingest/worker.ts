@@ -1,10 +1,13 @@
 import type { INetworkModule } from '@azure/msal-node';
 import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import { createClients, type Clients } from '../composition';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import type { Lease, Store, TaskRun } from '../store/types';
+import { beatIntervalMs, cronPeriodMs } from '../status/workers';
+import type { Lease, Store, TaskRun, WorkerBeat } from '../store/types';
+import { CONNECTOR_VERSION } from '../version';
 import { checkDeletions } from './deletionCheck';
 import { CannotReportError, processTask } from './processTask';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry';
@@ -24,6 +27,8 @@ export interface WorkerOptions {
   visibilityMs?: number;
   /** How long stop() lets a running task finish before giving its lease back. */
   shutdownGraceMs?: number;
+  /** How this process was started (main.ts), for its heartbeat. */
+  mode?: 'all' | 'worker';
 }
 
 export interface Worker {
@@ -59,6 +64,35 @@ export function createWorker(opts: WorkerOptions): Worker {
   let leasing: Promise<Lease | undefined> | undefined;
   let lastRunAt: string | null = null;
   let lastError: string | null = null;
+
+  // The heartbeat the status page lists this process by: written while start()ed, and whenever
+  // the task in hand changes; a failed write is logged and tried again at the next beat.
+  const periodMs = cronPeriodMs(config.ingestCron);
+  const beat: WorkerBeat = {
+    instanceId: `${hostname()}:${process.pid}:${Date.now().toString(36)}`,
+    host: hostname(),
+    mode: opts.mode ?? 'worker',
+    version: CONNECTOR_VERSION,
+    startedAt: new Date().toISOString(),
+    lastBeatAt: new Date().toISOString(),
+    task: null,
+    stoppedAt: null,
+  };
+  let beating: NodeJS.Timeout | undefined;
+  let beatWrite: Promise<void> = Promise.resolve();
+  function writeBeat(): Promise<void> {
+    if (!beating) return beatWrite;
+    beat.lastBeatAt = new Date().toISOString();
+    const snapshot = { ...beat };
+    beatWrite = beatWrite.then(() =>
+      store.recordHeartbeat(snapshot).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not record the worker heartbeat')),
+    );
+    return beatWrite;
+  }
+  function taskInHand(task: { jobId: string; taskId: string } | null): void {
+    beat.task = task;
+    void writeBeat();
+  }
 
   /** askedAt: when the lease was asked for, the earliest it can have begun. */
   async function runLease(lease: Lease, abort: AbortController, askedAt: number): Promise<TaskRun | undefined> {
@@ -145,12 +179,14 @@ export function createWorker(opts: WorkerOptions): Worker {
     }
     if (!lease) return 'empty';
     const abort = newAbort();
+    taskInHand({ jobId: lease.task.jobId, taskId: lease.task.taskId });
     const promise = runLease(lease, abort, askedAt);
     current = { promise, abort };
     try {
       return await promise;
     } finally {
       current = undefined;
+      taskInHand(null);
     }
   }
 
@@ -182,6 +218,11 @@ export function createWorker(opts: WorkerOptions): Worker {
     runOnce,
     drain,
     start() {
+      beating = setInterval(() => void writeBeat(), beatIntervalMs(periodMs));
+      beating.unref();
+      void writeBeat();
+      // Instances gone for a week are forgotten.
+      store.pruneHeartbeats(new Date(Date.now() - 7 * 24 * 3600_000).toISOString()).catch(() => undefined);
       const recovered = recoverDeadLeases();
       schedule = cron.schedule(
         config.ingestCron,
@@ -228,6 +269,12 @@ export function createWorker(opts: WorkerOptions): Worker {
           running.abort.abort(new Error('worker shutting down'));
           await running.promise;
         }
+      }
+      if (beating) {
+        beat.stoppedAt = new Date().toISOString();
+        await writeBeat();
+        clearInterval(beating);
+        beating = undefined;
       }
     },
     state() {

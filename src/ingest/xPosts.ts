@@ -85,6 +85,8 @@ export interface PostSourceOptions {
   retry: RetryPolicy;
   signal?: AbortSignal;
   onRetry?: (what: string, err: TransientError, waitMs: number) => void;
+  /** Waiting for X's rate-limit reset: when calls resume; null once they do. */
+  onRateLimitWait?: (resumesAt: Date | null) => void;
 }
 
 /**
@@ -117,12 +119,20 @@ export class PostSource {
   }
 
   private async get<T extends { data?: unknown[]; includes?: ApiV2Includes } = PageResult>(endpoint: string, query: Record<string, string>, what: string, source: ReadSource): Promise<T> {
+    let waiting = false;
     return withRetry(
       async () => {
+        // A wait for a 429's reset is over when the next attempt begins.
+        if (waiting) this.opts.onRateLimitWait?.(null);
+        waiting = false;
         // The last call left no request in the window: wait for its reset rather than meet a
         // certain 429. Only the next call waits, so a last page costs no wait at all.
         const waitMs = (this.resumeAt.get(endpoint) ?? 0) - Date.now();
-        if (waitMs > 0) await sleep(waitMs, this.opts.signal);
+        if (waitMs > 0) {
+          this.opts.onRateLimitWait?.(new Date(Date.now() + waitMs));
+          await sleep(waitMs, this.opts.signal);
+          this.opts.onRateLimitWait?.(null);
+        }
         try {
           const res = await this.client.v2.get<T>(endpoint, query, { fullResponse: true });
           const rl = res.rateLimit;
@@ -135,7 +145,14 @@ export class PostSource {
       },
       this.opts.retry,
       this.opts.signal,
-      (err, wait) => this.opts.onRetry?.(what, err, wait),
+      (err, wait) => {
+        // A 429 says when the window resets: the wait is for that.
+        if (err.retryAfterMs !== undefined) {
+          waiting = true;
+          this.opts.onRateLimitWait?.(new Date(Date.now() + wait));
+        }
+        this.opts.onRetry?.(what, err, wait);
+      },
     );
   }
 

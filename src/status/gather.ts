@@ -1,6 +1,8 @@
 import { missingSettings } from '../setup/settings';
 import type { SettingCheck } from '../setup/settingsCheck';
-import type { Job, Settings, Store, TaskRun, TaskStatus } from '../store/types';
+import type { Job, Settings, Store, TaskProgress, TaskRun, TaskStatus } from '../store/types';
+import { taskAdvice } from './advice';
+import { gatherWorkers, type WorkersStatus } from './workers';
 import { renderChartSvg, type DayPoint } from './chart';
 import type { HealthState, XCheck, XReachability } from './xReachability';
 
@@ -20,6 +22,8 @@ export interface StatusReport {
       Message: string;
     };
   };
+  /** The workers' heartbeats and the queue (src/status/workers.ts). */
+  Workers: WorkersStatus;
   Jobs: JobStatus[];
   Tasks: TaskRow[];
   Deletions: {
@@ -63,6 +67,10 @@ export interface TaskRow {
   FinishedAt: string | null;
   DurationMs: number | null;
   Error: string | null;
+  /** What an admin can do about the error, in words (src/status/advice.ts). */
+  Advice: string | null;
+  /** How far a running task has got. */
+  Progress: TaskProgress | null;
   Reported: boolean;
   /** SHA-256 of the task's archive manifest (README, "Evidence"). */
   ManifestSha256: string | null;
@@ -84,6 +92,8 @@ export interface GatherOptions {
   connectorUrl: string;
   /** The settings tried against X and Entra (cached): the Settings card says what they said, not only that values are there. */
   settingsCheck?: (settings: Settings) => Promise<SettingCheck[]>;
+  /** INGEST_CRON's period (src/status/workers.ts): no beat within three of them means no worker. Default 5 s, INGEST_CRON's. */
+  ingestPeriodMs?: number;
 }
 
 /** The Settings card: missing values first; then what X and Entra said of the saved ones. */
@@ -105,7 +115,8 @@ export function lastDays(now: Date, count = DAYS_SHOWN): string[] {
   return Array.from({ length: count }, (_, i) => new Date(today - (count - 1 - i) * DAY_MS).toISOString().slice(0, 10));
 }
 
-function taskRow(r: TaskRun): TaskRow {
+/** inHand: `jobId/taskId` of the tasks a live worker holds: only those show progress (a stopped run keeps its last). */
+function taskRow(r: TaskRun, inHand: ReadonlySet<string> = new Set()): TaskRow {
   return {
     JobId: r.jobId,
     TaskId: r.taskId,
@@ -119,6 +130,8 @@ function taskRow(r: TaskRun): TaskRow {
     FinishedAt: r.finishedAt,
     DurationMs: r.durationMs,
     Error: r.error,
+    Advice: taskAdvice(r),
+    Progress: !r.reported && inHand.has(`${r.jobId}/${r.taskId}`) ? (r.progress ?? null) : null,
     Reported: r.reported,
     ManifestSha256: r.manifestSha256 ?? null,
   };
@@ -185,6 +198,10 @@ function lastReport(runs: TaskRun[]): StatusReport['Health']['LastReport'] {
   };
 }
 
+function tasksInHand(w: WorkersStatus): Set<string> {
+  return new Set(w.Instances.filter((i) => i.Alive && i.Task).map((i) => `${i.Task!.JobId}/${i.Task!.TaskId}`));
+}
+
 export async function gatherStatus(opts: GatherOptions): Promise<StatusReport> {
   const now = opts.clock();
   const days = lastDays(now);
@@ -197,6 +214,8 @@ export async function gatherStatus(opts: GatherOptions): Promise<StatusReport> {
     opts.store.listDeletions(DELETIONS_SHOWN),
   ]);
   const configured = await configuredHealth(opts, settings);
+  const workers = await gatherWorkers(opts.store, now, opts.ingestPeriodMs ?? 5000);
+  const inHand = tasksInHand(workers);
 
   const jobStatuses = jobs.map((job, index): JobStatus => {
     const mine = runs.filter((r) => r.jobId === job.jobId);
@@ -238,8 +257,9 @@ export async function gatherStatus(opts: GatherOptions): Promise<StatusReport> {
     GeneratedAt: now.toISOString(),
     DailyItemCap: opts.dailyItemCap,
     Health: { Configured: configured, XReachable: await xHealth(opts, settings, jobs), LastReport: lastReport(runs) },
+    Workers: workers,
     Jobs: jobStatuses,
-    Tasks: runs.slice(0, TASKS_SHOWN).map(taskRow),
+    Tasks: runs.slice(0, TASKS_SHOWN).map((r) => taskRow(r, inHand)),
     Deletions: {
       Checks: checks.map((c) => ({ JobId: c.jobId, At: c.at, Ok: c.ok, Checked: c.checked, Found: c.found, Message: c.message })),
       Recent: deletions.map((d) => ({

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { SettingsChecker } from '../../setup/settingsCheck';
 import { gatherStatus } from '../../status/gather';
 import { gatherXCost } from '../../status/xCost';
+import { cronPeriodMs } from '../../status/workers';
 import type { Settings } from '../../store/types';
 import { XReachability } from '../../status/xReachability';
 import { XGateway } from '../../x/xClient';
@@ -15,6 +16,8 @@ export function statusRoutes(ctx: AppContext, checker?: SettingsChecker): Router
   // One per app, so its cache spans requests: reloading the page does not spend X's rate limit.
   const x = new XReachability({ me: (app, user) => gateway.me(app, user), clock: ctx.clock, xApiBaseUrl: ctx.config.xApiBaseUrl });
 
+  const ingestPeriodMs = cronPeriodMs(ctx.config.ingestCron);
+
   router.get('/status', (_req, res) => {
     res.render('status', { title: 'Connector Status', dailyItemCap: ctx.config.dailyItemCap, deletionCheckDays: ctx.config.deletionCheckDays });
   });
@@ -24,6 +27,7 @@ export function statusRoutes(ctx: AppContext, checker?: SettingsChecker): Router
       store: ctx.store,
       clock: ctx.clock,
       dailyItemCap: ctx.config.dailyItemCap,
+      ingestPeriodMs,
       x,
       ...(checker ? { settingsCheck: (settings: Settings) => checker.check(settings) } : {}),
       connectorUrl: `${req.protocol}://${req.get('host') ?? 'localhost'}`,

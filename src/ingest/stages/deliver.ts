@@ -19,6 +19,8 @@ export interface DeliverOptions {
   mediaConcurrency: number;
   signal?: AbortSignal;
   log: Logger;
+  /** After each item delivered: how many so far and the attachments skipped (the status page shows it). */
+  onProgress?: (items: number, attachmentsSkipped: number) => void;
 }
 
 export interface Delivery {
@@ -54,6 +56,7 @@ export async function deliver(spool: Spool, allowance: Allowance, opts: DeliverO
     const { item } = made;
     const entry = JSON.stringify({ id: item.Id, modificationTimestampUtc: item.SentTimeUtc, fileName: `${item.Id}.json` });
     await spool.writeMetadata(result.items++ === 0 ? entry : `,${entry}`);
+    opts.onProgress?.(result.items, result.attachmentsSkipped);
     if (made.archived && (result.newestId === null || compareIds(made.archived.postId, result.newestId) > 0)) result.newestId = made.archived.postId;
   };
 

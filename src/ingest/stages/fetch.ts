@@ -11,7 +11,7 @@ export type DayCounts = Map<string, number>;
  * UTC day, so that counting never holds a task's posts in memory. A record an earlier source
  * already gave (a DirtyEntity that is also on the timeline) is taken once.
  */
-export async function fetchToSpool(sources: Source[], ctx: SourceContext, spool: Spool, log: Logger): Promise<DayCounts> {
+export async function fetchToSpool(sources: Source[], ctx: SourceContext, spool: Spool, log: Logger, onPosts?: (fetched: number) => void): Promise<DayCounts> {
   const begun = Date.now();
   const counts: DayCounts = new Map();
   const seen = new Set<string>();
@@ -28,6 +28,7 @@ export async function fetchToSpool(sources: Source[], ctx: SourceContext, spool:
         counts.set(day, (counts.get(day) ?? 0) + 1);
       }
       posts += fresh.length;
+      onPosts?.(posts);
       if (fresh.length) await spool.writePage({ ...page, source: source.name, data: fresh, fetchedAt: new Date().toISOString() });
     }
   }
