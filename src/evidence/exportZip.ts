@@ -1,7 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { Readable } from 'node:stream';
-import yazl from 'yazl';
+import archiver from 'archiver';
 import type { Item } from '../ingest/item';
 import type { ArchiveBackend } from './backend';
 import { listManifests, parseManifest } from './manifest';
@@ -55,27 +54,33 @@ function indexHtml(jobId: string, from: string, to: string, rows: { item: Item; 
   );
 }
 
-/** A zip entry read from the archive only when yazl comes to it: one file in memory at a time. */
-function addLazy(zip: yazl.ZipFile, path: string, read: () => Promise<Buffer>): void {
-  zip.addReadStreamLazy(path, (cb) => {
-    read().then(
-      (bytes) => cb(null, Readable.from([bytes])),
-      (err: unknown) => cb(err as Error, undefined as never),
-    );
-  });
-}
+/** How many files may wait in the zip's queue: archiver takes entries as fast as it is given them. */
+const QUEUED = 16;
 
 /**
  * Writes a zip for counsel, auditors or a records request, without Microsoft 365: the period's
  * messages (.eml), Item JSONs and raw X objects, the manifests that list them, the audit entries
- * of the period and an index.html. Streamed: yazl asks for each file when it writes it, so one
- * file at a time is in memory, whatever the size of the period.
+ * of the period and an index.html. Streamed (archiver): a file is read only when fewer than a few
+ * wait to be zipped, so memory does not grow with the size of the period.
  */
 export async function exportZip(backend: ArchiveBackend, opts: ExportOptions): Promise<ExportResult> {
-  const zip = new yazl.ZipFile();
+  const zip = archiver('zip', { store: true });
   const out = createWriteStream(opts.out);
   const written = once(out, 'close');
-  zip.outputStream.pipe(out);
+  const failed = new Promise<never>((_, reject) => {
+    zip.on('error', reject);
+    out.on('error', reject);
+  });
+  failed.catch(() => undefined);
+  zip.pipe(out);
+  let queued = 0;
+  zip.on('entry', () => queued--);
+  const add = async (name: string, bytes: Buffer) => {
+    queued++;
+    zip.append(bytes, { name });
+    while (queued > QUEUED) await Promise.race([once(zip, 'entry'), failed]);
+  };
+
   const result: ExportResult = { items: 0, files: 0, manifests: 0, bytes: 0 };
   const files: string[] = [];
   for await (const p of backend.list(`${opts.jobId}/items/`)) {
@@ -85,48 +90,35 @@ export async function exportZip(backend: ArchiveBackend, opts: ExportOptions): P
   files.sort();
   const newest = newestVersions(files);
   const rows: { item: Item; eml: string }[] = [];
-  const readFile = async (path: string): Promise<Buffer> => {
+  for (const path of files) {
     const bytes = await backend.read(path);
     if (!bytes) throw new Error(`${path} is listed in the archive but cannot be read`);
+    if (/\/item(\.v\d+)?\.json$/.test(path) && newest.get(path.replace(/\.v\d+(\.[a-z]+)$/, '$1')) === path) {
+      const item = JSON.parse(bytes.toString('utf8')) as Item;
+      const folder = path.slice(0, path.lastIndexOf('/') + 1);
+      rows.push({ item: { ...item, Content: '', ContentAttachments: null, PreContext: null }, eml: newest.get(`${folder}message.eml`) ?? `${folder}message.eml` });
+      result.items++;
+    }
+    await add(path, bytes);
     result.files++;
     result.bytes += bytes.length;
     if (result.files % 1000 === 0) opts.onProgress?.(result.files);
-    return bytes;
-  };
-  for (const path of files) {
-    const isNewestItem = /\/item(\.v\d+)?\.json$/.test(path) && newest.get(path.replace(/\.v\d+(\.[a-z]+)$/, '$1')) === path;
-    addLazy(zip, path, async () => {
-      const bytes = await readFile(path);
-      if (isNewestItem) {
-        const item = JSON.parse(bytes.toString('utf8')) as Item;
-        const folder = path.slice(0, path.lastIndexOf('/') + 1);
-        rows.push({ item: { ...item, Content: '', ContentAttachments: null, PreContext: null }, eml: newest.get(`${folder}message.eml`) ?? `${folder}message.eml` });
-        result.items++;
-      }
-      return bytes;
-    });
   }
   const wanted = new Set(files);
   for (const m of await listManifests(backend, opts.jobId)) {
     const bytes = (await backend.read(m))!;
     if (!parseManifest(bytes.toString('utf8')).entries.some((e) => wanted.has(e.path))) continue;
     result.manifests++;
-    addLazy(zip, m, async () => (await backend.read(m))!);
+    await add(m, bytes);
   }
   if (opts.auditLines) {
-    const source = opts.auditLines;
-    addLazy(zip, 'audit.jsonl', async () => {
-      const lines: string[] = [];
-      for await (const line of source()) lines.push(line);
-      return Buffer.from(lines.length ? `${lines.join('\n')}\n` : '');
-    });
+    const lines: string[] = [];
+    for await (const line of opts.auditLines()) lines.push(line);
+    await add('audit.jsonl', Buffer.from(lines.length ? `${lines.join('\n')}\n` : ''));
   }
-  // Last: by the time yazl asks for it, every item above has been read and listed.
-  addLazy(zip, 'index.html', async () => {
-    rows.sort((a, b) => a.item.SentTimeUtc.localeCompare(b.item.SentTimeUtc) || a.item.Id.localeCompare(b.item.Id));
-    return Buffer.from(indexHtml(opts.jobId, opts.from, opts.to, rows));
-  });
-  zip.end();
-  await written;
+  rows.sort((a, b) => a.item.SentTimeUtc.localeCompare(b.item.SentTimeUtc) || a.item.Id.localeCompare(b.item.Id));
+  await add('index.html', Buffer.from(indexHtml(opts.jobId, opts.from, opts.to, rows)));
+  await Promise.race([zip.finalize(), failed]);
+  await Promise.race([written, failed]);
   return result;
 }
