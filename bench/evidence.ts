@@ -2,7 +2,8 @@
  * The evidence scenario (`npm run bench -- --only=evidence`, and the end of a full run): builds an
  * archive copy of EVIDENCE_ITEMS items (default 100,000) through the real archive sink, as tasks
  * of 5,000 items would, then times `verify` and `export` of the whole of it as an admin runs them
- * (`node dist/src/cli.js …`, a process each) and reports their peak RSS.
+ * (`node dist/src/cli.js …`, a process each) and reports their peak RSS. EVIDENCE_ITEMS sets the
+ * size; EVIDENCE_KEEP=1 keeps the archive's folder for a look afterwards.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -108,8 +109,9 @@ export async function runEvidenceBench(out: (s?: string) => void, progress: (s: 
     out(`|---|---|---|---|`);
     out(`| verify (every file's SHA-256, the chain, unlisted files) | ${verify.seconds.toFixed(1)} | ${Math.round(items / verify.seconds)} | ${verify.peakRssMb.toFixed(0)} |`);
     out(`| export of the whole archive (zip of ${zipMb.toFixed(0)} MB) | ${exported.seconds.toFixed(1)} | ${Math.round(items / exported.seconds)} | ${exported.peakRssMb.toFixed(0)} |`);
-    out(verify.stdout.trim().split('\n').at(-1) ?? '');
+    out(verify.stdout.split('\n').find((l) => l.startsWith('OK:')) ?? verify.stdout.trim().split('\n').at(-1) ?? '');
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    if (!process.env.EVIDENCE_KEEP) rmSync(root, { recursive: true, force: true });
+    else out(`kept ${root}`);
   }
 }
