@@ -21,6 +21,7 @@ import { clientAddress } from './clientAddress';
 import { errorHandler, notFoundHandler } from './errorHandler';
 import { auditRoutes } from './routes/audit';
 import { archiveRoutes } from './routes/archive';
+import { importRoutes } from './routes/imports';
 import { configurationRoutes } from './routes/configuration';
 import { settingsTestRoutes } from './routes/settingsTest';
 import { connectorSetupRoutes } from './routes/connectorSetup';
@@ -163,6 +164,7 @@ export function createApp(opts: AppOptions): Express {
   app.use(statusRoutes(ctx, checker));
   app.use(archiveRoutes(ctx, opts.clients?.archive ?? once(() => openArchive(config))));
   app.use(auditRoutes(ctx));
+  app.use(importRoutes(ctx));
 
   app.use(notFoundHandler);
   app.use(errorHandler);
