@@ -43,8 +43,11 @@ async function seeded(env: Record<string, string> = {}): Promise<Pipeline> {
   p.x.addUser(OTHER);
   p.x.addUser(THIRD);
   p.x.addPosts(POSTS);
+  // A photo in a DM is served by X only to a signed request (ton.twimg.com): this one is not served to the connector at all.
+  const [first, ...rest] = DMS;
   p.x.addDms([
-    ...DMS,
+    { ...first!, media: [{ media_key: '3_1700000000000000001', type: 'photo', url: `${p.x.url}/dm-media/receipt.jpg`, alt_text: 'a receipt' }] },
+    ...rest,
     // Outside the window, on either side: read (X has no time filter) but not archived.
     { id: '1700000000000000003', text: 'Older message', created_at: new Date(Date.parse(WINDOW.start) - 3600_000).toISOString(), dm_conversation_id: CONVERSATION, sender_id: OTHER.id, participant_ids: [me, OTHER.id] },
     { id: '1700000000000000004', text: 'Newer message', created_at: new Date(Date.parse(WINDOW.end) + 60_000).toISOString(), dm_conversation_id: CONVERSATION, sender_id: OTHER.id, participant_ids: [me, OTHER.id] },
@@ -102,10 +105,16 @@ describe('with replies and mentions by others and direct messages turned on', ()
       ParentId: null,
       Sender: { Id: OTHER.id, Name: 'Fabrikam' },
       Recipients: [{ Id: me, Name: 'Contoso News' }],
-      Content: 'Hello Contoso, a private question: https://fabrikam.example/private',
+      Content: 'Hello Contoso, a private question: https://fabrikam.example/private\n\nAlt text of receipt.jpg: a receipt',
       SentTimeUtc: at(6),
+      // Kept as a Uri without Content, and counted as skipped.
+      ContentAttachments: [{ Content: null, Uri: `${p.x.url}/dm-media/receipt.jpg`, AttachmentType: 'media', AttachmentFileName: 'receipt.jpg' }],
     });
     expect(byId['1700000000000000002']).toMatchObject({ Sender: { Id: me }, Recipients: [{ Id: OTHER.id, Name: 'Fabrikam' }] });
+  });
+
+  test('then the DM attachment X would not serve is counted as skipped', async () => {
+    expect(await p.c.store.getTaskRun('job-1', 't-all')).toMatchObject({ status: 'success', items: 6, attachmentsSkipped: 1 });
   });
 
   test('then requests stay at the floor: one timeline, one mentions and one DM request for this window', () => {
@@ -133,6 +142,34 @@ describe('with replies and mentions by others and direct messages turned on', ()
     // 4 DM events at $0.010 and the users they expand, at least.
     expect(cost.EstimateUsd).toBeGreaterThanOrEqual(0.04);
     expect(status.body.XCost.Archiving).toEqual({ Posts: true, Mentions: true, DirectMessages: true, PausedByBudget: false });
+  });
+});
+
+describe('when more direct messages came after the window than a page holds', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await seeded();
+    await setOptions(p, { ArchiveDirectMessagesValue: true });
+    const dm = (id: number, ms: number): FakeXDm => ({ id: String(1710000000000000000 + id), text: `message ${id}`, created_at: new Date(ms).toISOString(), dm_conversation_id: CONVERSATION, sender_id: OTHER.id, participant_ids: [me, OTHER.id] });
+    const after = Date.parse(WINDOW.end) + 120_000;
+    const before = Date.parse(WINDOW.start) - 2 * 24 * 3600_000;
+    // 250 newer than the window (and the seeded one), 150 older: pages of 100, newest first.
+    p.x.addDms([...Array.from({ length: 250 }, (_, i) => dm(i, after + i * 1000)), ...Array.from({ length: 150 }, (_, i) => dm(1000 + i, before - i * 1000))]);
+  });
+  afterAll(async () => {
+    await p.close();
+  });
+
+  test('then the DMs are paged newest first by pagination_token only until a page reaches before the window', async () => {
+    await p.requestTask('t-pages', WINDOW.start, WINDOW.end);
+    expect(await p.worker.drain()).toBe(1);
+    expect((await items(p, 't-pages')).filter((i) => i.ItemType === 'DirectMessage').map((i) => i.Id).sort()).toEqual(['1700000000000000001', '1700000000000000002']);
+    const pages = asked(p, DM_EVENTS);
+    // 251 newer, the 2 of the window and 47 older fill three pages; the two pages further back are not asked for.
+    expect(pages).toHaveLength(3);
+    expect(pages[0]!.query['pagination_token']).toBeUndefined();
+    expect(pages[1]!.query['pagination_token']).toEqual(expect.any(String));
+    expect(pages.every((r) => r.query['start_time'] === undefined)).toBe(true);
   });
 });
 
