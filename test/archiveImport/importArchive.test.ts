@@ -225,4 +225,12 @@ describe('importing the account\'s own X archive', () => {
     const text = manifests.map((f) => readFileSync(join(p.c.dataDir, 'archive', 'job-1', 'manifests', f), 'utf8')).join('\n');
     expect(text).toContain(`"source":"x-archive:twitter-2026-11-01.zip:${zipHash}"`);
   });
+
+  it("when X's API also returns a post the archive holds, then the API's copy is the one archived, once", async () => {
+    p.x.addPosts([{ id: ids.later, author_id: ACCOUNT.id, text: 'Two days later, as the API serves it', created_at: '2018-10-12T08:00:00.000Z' }]);
+    await p.requestTask('t-both', '2018-10-12T00:00:00Z', '2018-10-12T23:59:59Z');
+    expect(await p.worker.drain()).toBe(1);
+    const items = (await p.blobs()).filter((b) => b.name.includes(ids.later)).map((b) => JSON.parse(b.body) as Item);
+    expect(items.map((i) => i.Content)).toEqual(['Two days later, as the API serves it']);
+  });
 });
