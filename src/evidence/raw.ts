@@ -2,7 +2,7 @@ import type { ApiV2Includes, TweetV2 } from 'twitter-api-v2';
 
 /**
  * The X objects an Item was made from, exactly as X returned them: the record, and the expanded
- * objects it refers to (its author and the users it mentions, the posts it references or that
+ * objects it refers to (its author — a DM's sender and participants — and the users it mentions, the posts it references or that
  * are its earlier versions, its media, poll and place) — not the whole page's includes.
  */
 export function rawObjectsOf(record: unknown, includes: ApiV2Includes | undefined): { data: unknown; includes: Record<string, unknown[]> } {
@@ -16,6 +16,10 @@ export function rawObjectsOf(record: unknown, includes: ApiV2Includes | undefine
   const mediaKeys = new Set<string>();
   const pollIds = new Set<string>();
   const placeIds = new Set<string>();
+  // A direct message names its sender and participants instead of an author.
+  const dm = record as { sender_id?: string; participant_ids?: string[] };
+  if (dm.sender_id) userIds.add(dm.sender_id);
+  for (const id of dm.participant_ids ?? []) userIds.add(id);
   for (const p of related as (Partial<TweetV2> & { geo?: { place_id?: string } })[]) {
     if (p.author_id) userIds.add(p.author_id);
     if (p.in_reply_to_user_id) userIds.add(p.in_reply_to_user_id);

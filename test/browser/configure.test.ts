@@ -155,7 +155,7 @@ describe('Configure page in a browser', () => {
     // Focus moves to the first setting, so a keyboard user continues where the work is.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('TwitterApiKeyValue');
     await page.keyboard.type(SIX_SETTINGS.TwitterApiKeyValue);
-    for (let i = 0; i < 7; i++) await page.keyboard.press('Tab'); // five more fields, "Back to Home Page", Save
+    for (let i = 0; i < 9; i++) await page.keyboard.press('Tab'); // five more fields, the two archive options, "Back to Home Page", Save
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Save');
     await page.keyboard.press('Enter');
     await page.getByText('Configuration Saved Successfully.').waitFor();
