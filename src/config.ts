@@ -1,6 +1,6 @@
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
-import { parseHostList, type HostPattern } from './hosts';
+import { parseHostList, refuseUrl, type HostPattern } from './hosts';
 
 /**
  * The one configuration schema (SPEC.md, "Configuration"). Parsed once at start;
@@ -78,6 +78,9 @@ export const envSchema = z.object({
   // Default per store (see parseEnv): 300 s embedded, 45 s on Azure queues.
   TASK_VISIBILITY_SECONDS: intFromEnv(2, 12 * 3600).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Optional alerts (src/alerts/alerter.ts): a secret URL (Teams or Slack incoming webhook), checked against ALLOWED_ALERT_HOSTS below.
+  ALERT_WEBHOOK_URL: z.string().trim().optional(),
+  ALLOWED_ALERT_HOSTS: hostList.default(parseHostList('hooks.slack.com,*.webhook.office.com,*.logic.azure.com,*.api.powerplatform.com')),
 });
 
 export interface Config {
@@ -109,6 +112,8 @@ export interface Config {
   /** How long a leased task stays hidden; a crashed worker's task is retried after it. */
   taskVisibilityMs: number;
   logLevel: string;
+  /** Where alerts go (a secret: never logged, never shown); undefined: no alerts. */
+  alertWebhookUrl: string | undefined;
 }
 
 /** X's prices per resource read (US$). */
@@ -183,5 +188,14 @@ export function parseEnv(env: Env): Omit<Config, 'tenantId' | 'apiSecretKey'> & 
     maxAttachmentBytes: Math.floor(e.MAX_ATTACHMENT_MB * 1024 * 1024),
     taskVisibilityMs: (e.TASK_VISIBILITY_SECONDS ?? defaultVisibilitySeconds(e.STORAGE_CONNECTION_STRING)) * 1000,
     logLevel: e.LOG_LEVEL,
+    alertWebhookUrl: alertWebhook(e.ALERT_WEBHOOK_URL, e.ALLOWED_ALERT_HOSTS),
   };
+}
+
+/** The alert webhook, refused at start when it is not https on an ALLOWED_ALERT_HOSTS host; the message never shows the URL (it is a secret). */
+function alertWebhook(raw: string | undefined, allowed: HostPattern[]): string | undefined {
+  if (!raw) return undefined;
+  const why = refuseUrl(raw, allowed, 'ALERT_WEBHOOK_URL');
+  if (why) throw new ConfigError(`Invalid configuration:\n  ALERT_WEBHOOK_URL: ${why.replace(/^ALERT_WEBHOOK_URL /, '')}${/allowed hosts/.test(why) ? ' (ALLOWED_ALERT_HOSTS)' : ''}`);
+  return raw;
 }

@@ -1,5 +1,6 @@
 import './instrument';
 import type { Server } from 'node:http';
+import { Alerter } from './alerts/alerter';
 import { createClients } from './composition';
 import { ConfigError } from './config';
 import { credentialsNotice, loadConfig } from './credentials';
@@ -40,6 +41,12 @@ async function main(mode: Mode): Promise<void> {
       name: 'http',
       close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     });
+    // Beside the web app, which also sees a worker that is gone.
+    if (config.alertWebhookUrl) {
+      const alerter = new Alerter({ url: config.alertWebhookUrl, store, logger });
+      alerter.start();
+      closers.push({ name: 'alerts', close: () => alerter.stop() });
+    }
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info({ port, store: store.kind, mode }, `connector listening on http://localhost:${port}`);
