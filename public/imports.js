@@ -49,6 +49,30 @@
       n(i.Imported.Posts) + ' posts and ' + n(i.Imported.DirectMessages) + ' DMs (' + n(i.Imported.Media) + ' media files used) in ' + seconds(i.DurationMs) + '.';
   }
 
+  /* The import reads on after the upload's answer: follow it in the list until it is done. */
+  function follow(started) {
+    api.get('/api/imports').then(function (res) {
+      var current = res.ok && res.data.filter(function (i) {
+        return i.JobId === started.JobId && i.Sha256 === started.Sha256 && i.StartedAt === started.StartedAt;
+      })[0];
+      if (current && current.Status === 'running') {
+        message.textContent = 'Reading ' + current.FileName + ': ' + n(current.Found.Posts) + ' posts and ' + n(current.Found.DirectMessages) + ' DMs so far…';
+        window.setTimeout(function () { follow(started); }, 1000);
+        return;
+      }
+      el('import-button').disabled = false;
+      if (current && current.Status === 'done') {
+        el('import-progress-label').textContent = 'Done';
+        message.textContent = found(current);
+      } else {
+        el('import-progress-wrap').hidden = true;
+        message.textContent = '';
+        error.textContent = current ? 'The import of ' + current.FileName + ' stopped: ' + (current.Error || 'unknown error') + '. Import the same file again to complete it.' : window.ConnectorApi.explain(res);
+      }
+      list();
+    });
+  }
+
   function upload(event) {
     event.preventDefault();
     error.textContent = '';
@@ -78,18 +102,19 @@
       message.textContent = 'Uploaded ' + file.name + '; reading the archive…';
     };
     xhr.onloadend = function () {
-      el('import-button').disabled = false;
       var data;
       try { data = JSON.parse(xhr.responseText); } catch { data = null; }
-      if (xhr.status === 200 && data) {
-        label.textContent = 'Done';
-        message.textContent = found(data);
+      if (xhr.status === 202 && data) {
+        label.textContent = 'Reading the archive';
+        message.textContent = 'Checked: ' + data.FileName + ' is the archive of X account ' + data.AccountId + '; reading its posts and DMs…';
+        follow(data);
       } else {
+        el('import-button').disabled = false;
         el('import-progress-wrap').hidden = true;
         message.textContent = '';
         error.textContent = window.ConnectorApi.explain({ status: xhr.status, data: data });
+        list();
       }
-      list();
     };
     xhr.send(file);
   }

@@ -192,7 +192,9 @@
       var error = node('div', t.Error || '—');
       // What to do about it, in words, beside the technical error (src/status/advice.ts).
       if (t.Advice) error.appendChild(node('p', t.Advice, 'task-advice'));
-      cell(tr, error, t.Error ? 'task-error' : '');
+      // What X could not serve, or the task did not ask (none of it a failure).
+      (t.Notes || []).forEach(function (n) { error.appendChild(node('p', n, 'task-note')); });
+      cell(tr, error, t.Error || (t.Notes && t.Notes.length) ? 'task-error' : '');
       body.appendChild(tr);
     });
   }

@@ -19,6 +19,8 @@ export interface ImportOptions {
   /** The name the admin knows the file by (an upload's original name); default the path's. */
   fileName?: string;
   onProgress?: (imp: ArchiveImport) => void;
+  /** The zip is the connector's own upload: move it into DATA_DIR/imports rather than copy it. */
+  moveZip?: boolean;
 }
 
 const BATCH = 500;
@@ -107,19 +109,24 @@ interface Counts {
   media: Set<string>;
 }
 
+/** An archive checked and recorded as running: run() reads it into the store. */
+export interface PreparedImport {
+  readonly import: ArchiveImport;
+  run(): Promise<ArchiveImport>;
+}
+
 /**
- * Imports an X archive zip into a job: checks it is an X archive of the job's own account, keeps
- * the zip under DATA_DIR/imports/<sha256>.zip and adds its posts and DMs to the store by id, a
- * file at a time and a batch at a time. A second run of the same zip adds nothing; a run stopped
- * half-way is completed by running it again.
+ * Checks that the zip is an X archive of the job's own account (ImportRefused, and nothing
+ * written, otherwise), keeps it under DATA_DIR/imports/<sha256>.zip and records the import as
+ * running. Quick next to run(): the status page answers once this is done.
  */
-export async function importArchive(opts: ImportOptions): Promise<ArchiveImport> {
+export async function prepareImport(opts: ImportOptions): Promise<PreparedImport> {
   const { store, jobId } = opts;
   const fileName = opts.fileName ?? basename(opts.zipPath);
   const job = await store.getJob(jobId);
   if (!job) throw new ImportRefused(`There is no job ${jobId}`);
   if (!job.accountId) throw new ImportRefused(`Job ${jobId} has no signed-in X account: sign in first, so the archive can be checked against it`);
-  const zip = await openArchive(opts.zipPath, fileName);
+  let zip = await openArchive(opts.zipPath, fileName);
   const begun = Date.now();
   try {
     const account = await accountOf(zip);
@@ -133,8 +140,15 @@ export async function importArchive(opts: ImportOptions): Promise<ArchiveImport>
     const kept = importedZipPath(opts.dataDir, importId);
     if (!(await stat(kept).catch(() => undefined))) {
       await mkdir(join(kept, '..'), { recursive: true });
-      await copyFile(opts.zipPath, `${kept}.tmp`);
-      await rename(`${kept}.tmp`, kept);
+      if (opts.moveZip) {
+        // An upload of ours: moved, not copied (closed first, as Windows cannot move an open file).
+        zip.close();
+        await rename(opts.zipPath, kept);
+        zip = await Zip.open(kept);
+      } else {
+        await copyFile(opts.zipPath, `${kept}.tmp`);
+        await rename(`${kept}.tmp`, kept);
+      }
     }
     const media = mediaIndex(zip);
     let mediaFiles = 0;
@@ -155,25 +169,42 @@ export async function importArchive(opts: ImportOptions): Promise<ArchiveImport>
       error: null,
     };
     await store.saveImport(imp);
-    const used: Counts = { posts: 0, dms: 0, media: new Set() };
-    try {
-      await readAll(zip, imp, media, used, opts);
-      imp.status = 'done';
-    } catch (err) {
-      imp.status = 'failed';
-      imp.error = (err as Error).message;
-      throw err;
-    } finally {
-      imp.imported.media = used.media.size;
-      imp.finishedAt = new Date().toISOString();
-      imp.durationMs = Date.now() - begun;
-      await store.saveImport(imp);
-      opts.onProgress?.(imp);
-    }
-    return imp;
-  } finally {
+    return {
+      import: imp,
+      async run() {
+        const used: Counts = { posts: 0, dms: 0, media: new Set() };
+        try {
+          await readAll(zip, imp, media, used, opts);
+          imp.status = 'done';
+        } catch (err) {
+          imp.status = 'failed';
+          imp.error = (err as Error).message;
+          throw err;
+        } finally {
+          zip.close();
+          imp.imported.media = used.media.size;
+          imp.finishedAt = new Date().toISOString();
+          imp.durationMs = Date.now() - begun;
+          await store.saveImport(imp);
+          opts.onProgress?.(imp);
+        }
+        return imp;
+      },
+    };
+  } catch (err) {
     zip.close();
+    throw err;
   }
+}
+
+/**
+ * Imports an X archive zip into a job: checks it is an X archive of the job's own account, keeps
+ * the zip under DATA_DIR/imports/<sha256>.zip and adds its posts and DMs to the store by id, a
+ * file at a time and a batch at a time. A second run of the same zip adds nothing; a run stopped
+ * half-way is completed by running it again.
+ */
+export async function importArchive(opts: ImportOptions): Promise<ArchiveImport> {
+  return (await prepareImport(opts)).run();
 }
 
 async function readAll(zip: Zip, imp: ArchiveImport, media: Map<string, string[]>, used: Counts, opts: ImportOptions): Promise<void> {

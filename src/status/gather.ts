@@ -69,6 +69,8 @@ export interface TaskRow {
   Error: string | null;
   /** What an admin can do about the error, in words (src/status/advice.ts). */
   Advice: string | null;
+  /** What the history says beside the outcome, none of it a failure (X's reach, a paused source, a missing permission). */
+  Notes: string[];
   /** How far a running task has got. */
   Progress: TaskProgress | null;
   Reported: boolean;
@@ -131,6 +133,7 @@ function taskRow(r: TaskRun, inHand: ReadonlySet<string> = new Set()): TaskRow {
     DurationMs: r.durationMs,
     Error: r.error,
     Advice: taskAdvice(r),
+    Notes: r.notes ?? [],
     Progress: !r.reported && inHand.has(`${r.jobId}/${r.taskId}`) ? (r.progress ?? null) : null,
     Reported: r.reported,
     ManifestSha256: r.manifestSha256 ?? null,

@@ -97,5 +97,12 @@ test('when the admin uploads the account\'s archive, then a progress bar runs to
   await screenshot(page, 'status-import-archive');
   expect(await p.c.store.listImportedRecords('job-1', { from: '2019-01-01T00:00:00.000Z', to: '2019-12-31T23:59:59.999Z', limit: 10 })).toHaveLength(3);
   expect(incoming()).toEqual([]);
+
+  // The same zip again: checked and read, nothing added; the list shows each zip's latest run.
+  await page.getByLabel('X archive (.zip)').setInputFiles(join(dir, 'twitter-2026-11-01-contoso.zip'));
+  await page.getByRole('button', { name: 'Import X archive' }).click();
+  await page.locator('#import-message', { hasText: 'added 0 posts and 0 DMs' }).waitFor();
+  await page.locator('#imports-table tbody tr td', { hasText: '2 / 0' }).waitFor();
+  expect(await row.count()).toBe(1);
   expect(offLoopback(t.requested)).toEqual([]);
 });

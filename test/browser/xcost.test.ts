@@ -101,6 +101,9 @@ test("when X was read this month, then the status page's cost table shows the re
   expect(await page.locator('#xcost-notices').textContent()).toContain('job-1: X refused direct messages: give the X app the permission "Read and write and Direct message", then sign the job in again');
   expect(await page.locator('#xcost-prices').textContent()).toContain('Monthly budget: US$25.00.');
   expect(await page.locator('#xcost-notes').textContent()).toContain('job-1 / t-1');
+  // The task's own row in the task table says it too.
+  const taskRow = page.locator('#tasks-table tbody tr').filter({ hasText: 'job-1 / t-1' });
+  expect(await taskRow.locator('.task-note').textContent()).toContain('X refused them (HTTP 403)');
   expect(await contrastProblems(page)).toEqual([]);
   await page.locator('#xcost-section').screenshot({ path: join(SCREENSHOT_DIR, 'status-xcost.png') });
   expect(t.errors).toEqual([]);

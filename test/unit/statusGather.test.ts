@@ -257,6 +257,7 @@ describe('jobs, days and tasks', () => {
       Error: 'X answered HTTP 503',
       // A success with an error (a retried 503) needs nothing of the admin; no worker holds it.
       Advice: null,
+      Notes: [],
       Progress: null,
       Reported: true,
       ManifestSha256: 'ab'.repeat(32),

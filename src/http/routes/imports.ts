@@ -4,7 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
-import { importArchive, ImportRefused } from '../../archiveImport/importArchive';
+import { ImportRefused, prepareImport } from '../../archiveImport/importArchive';
 import { InvalidInputError } from '../../errors';
 import type { ArchiveImport } from '../../store/importTypes';
 import { actorOf } from '../actor';
@@ -31,9 +31,10 @@ const view = (i: ArchiveImport) => ({
 
 /**
  * The status page's "Import X archive": the zip is streamed to DATA_DIR/imports/incoming (never
- * held in memory), checked and imported as `npm run import-archive` does, then removed (the import
- * keeps its own copy by SHA-256). A zip that is not an X archive, or another account's, is a 400
- * and leaves nothing behind.
+ * held in memory), checked as `npm run import-archive` does (a zip that is not an X archive, or
+ * another account's, is a 400 and leaves nothing behind), answered 202 with the import, then read
+ * into the store. The upload becomes the import's own copy (DATA_DIR/imports/<sha256>.zip), or is
+ * removed once read when that copy exists already.
  */
 export function importRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -54,24 +55,27 @@ export function importRoutes(ctx: AppContext): Router {
     const dir = join(ctx.config.dataDir, 'imports', 'incoming');
     await mkdir(dir, { recursive: true });
     const upload = join(dir, `${randomUUID()}.zip`);
+    let prepared;
     try {
       await pipeline(req, createWriteStream(upload, { flags: 'wx' }));
-      const imp = await importArchive({ store: ctx.store, dataDir: ctx.config.dataDir, jobId, zipPath: upload, fileName }).catch((err: unknown) => {
+      prepared = await prepareImport({ store: ctx.store, dataDir: ctx.config.dataDir, jobId, zipPath: upload, fileName, moveZip: true }).catch((err: unknown) => {
         throw err instanceof ImportRefused ? new InvalidInputError(err.message) : err;
       });
-      await ctx.audit.record('archive.imported', {
-        jobId,
-        file: imp.fileName,
-        sha256: imp.importId,
-        accountId: imp.accountId,
-        posts: imp.imported.posts,
-        dms: imp.imported.dms,
-        ...actorOf(req, res),
-      });
-      res.json(view(imp));
-    } finally {
+    } catch (err) {
       await rm(upload, { force: true });
+      throw err;
     }
+    // Checked and kept: the records are read after the answer (a large archive takes longer than a
+    // front end waits); the page follows it in GET /api/imports. Run again, it completes.
+    const actor = actorOf(req, res);
+    void prepared
+      .run()
+      .then((imp) =>
+        ctx.audit.record('archive.imported', { jobId, file: imp.fileName, sha256: imp.importId, accountId: imp.accountId, posts: imp.imported.posts, dms: imp.imported.dms, ...actor }),
+      )
+      .catch((err: unknown) => req.log.error({ err: (err as Error)?.message ?? String(err), jobId, file: fileName }, 'archive import failed'))
+      .finally(() => rm(upload, { force: true }));
+    res.status(202).json(view(prepared.import));
   });
 
   return router;
