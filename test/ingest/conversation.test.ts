@@ -173,6 +173,30 @@ describe('when more direct messages came after the window than a page holds', ()
   });
 });
 
+describe('against DAILY_ITEM_CAP', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    // Exactly the day's items: two posts (the self-reply once), a reply, a mention, two DMs.
+    p = await seeded({ DAILY_ITEM_CAP: '6' });
+    await setOptions(p, { ArchiveMentionsValue: true, ArchiveDirectMessagesValue: true });
+  });
+  afterAll(async () => {
+    await p.close();
+  });
+
+  test('then every item of every source counts once on its UTC day: six fit a cap of six, and a seventh that day is refused', async () => {
+    await p.requestTask('t-cap', WINDOW.start, WINDOW.end);
+    expect(await p.worker.drain()).toBe(1);
+    expect(await items(p, 't-cap')).toHaveLength(6);
+    expect((await p.c.store.dayTotals(DAY)).find((t) => t.day === DAY)).toMatchObject({ items: 6, refused: 0 });
+    p.x.addDms([{ id: '1700000000000000009', text: 'One more', created_at: at(9), dm_conversation_id: CONVERSATION, sender_id: OTHER.id, participant_ids: [me, OTHER.id] }]);
+    await p.requestTask('t-cap2', `${DAY}T08:30:00Z`, `${DAY}T09:30:00Z`);
+    expect(await p.worker.drain()).toBe(1);
+    expect(await items(p, 't-cap2')).toEqual([]);
+    expect((await p.c.store.getTaskRun('job-1', 't-cap2'))?.daysOverCap).toEqual([DAY]);
+  });
+});
+
 describe('with the optional sources off (the default)', () => {
   let p: Pipeline;
   beforeAll(async () => {
