@@ -26,6 +26,10 @@ describe('configuration schema', () => {
       storageConnectionString: undefined,
     });
     expect(c.allowedMediaHosts.map((h) => h.host)).toEqual(['pbs.twimg.com', 'video.twimg.com', 'ton.twimg.com']);
+    // X's published prices (X-API.md) and no budget.
+    expect(c.xPrices).toEqual({ ownedRead: 0.001, postRead: 0.005, userRead: 0.01, dmRead: 0.01 });
+    expect(c.xMonthlyBudgetUsd).toBeUndefined();
+    expect(parseEnv({ X_PRICE_OWNED_READ: '0.005', X_MONTHLY_BUDGET_USD: '50' })).toMatchObject({ xPrices: { ownedRead: 0.005 }, xMonthlyBudgetUsd: 50 });
   });
 
   test.each([
@@ -37,6 +41,9 @@ describe('configuration schema', () => {
     ['ALLOWED_BLOB_HOSTS', { ALLOWED_BLOB_HOSTS: 'https://a.com/' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['MAX_ATTACHMENT_MB', { MAX_ATTACHMENT_MB: '-1' }],
+    ['X_PRICE_DM_READ', { X_PRICE_DM_READ: 'ten cents' }],
+    ['X_PRICE_OWNED_READ', { X_PRICE_OWNED_READ: '-0.001' }],
+    ['X_MONTHLY_BUDGET_USD', { X_MONTHLY_BUDGET_USD: '0' }],
     ['API_SECRET_KEY', { API_SECRET_KEY: 'short' }],
     ['INGEST_CRON', { INGEST_CRON: 'every five seconds' }],
     ['INGEST_CRON', { INGEST_CRON: '61 * * * *' }],
