@@ -154,6 +154,11 @@ async function makeItem(rec: ImportedArchiveRecord, page: SourcePage<ImportedArc
 export const importedArchiveSource: Source<ImportedArchiveRecord> = {
   name: 'importedArchive',
   wanted: () => true,
+  // Most tasks' windows hold no imported record: then the API's ids need not be kept for this source.
+  async mayRepeat(ctx) {
+    const one = await ctx.store.listImportedRecords(ctx.job.jobId, { from: ctx.window.start.toISOString(), to: ctx.window.end.toISOString(), limit: 1 });
+    return one.length > 0;
+  },
   async *pages(ctx: SourceContext): AsyncIterable<SourcePage<ImportedArchiveRecord>> {
     const threads = new Map<string, string>();
     const from = ctx.window.start.toISOString();

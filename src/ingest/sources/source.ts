@@ -113,6 +113,8 @@ export interface Source<R extends SourceRecord = SourceRecord> {
   readonly name: string;
   /** Its record ids can never be another source's (`<postId>-deleted`): no need to check them against the others'. */
   readonly disjointIds?: boolean;
+  /** Whether it has anything this task at all (asked before reading): if not, no earlier source's ids are kept for it. */
+  mayRepeat?(ctx: SourceContext): Promise<boolean>;
   /** Whether this task asks anything of the source at all. */
   wanted(ctx: SourceContext): boolean;
   pages(ctx: SourceContext): AsyncIterable<SourcePage<R>>;

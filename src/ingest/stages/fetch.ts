@@ -16,10 +16,12 @@ export async function fetchToSpool(sources: Source[], ctx: SourceContext, spool:
   const counts: DayCounts = new Map();
   const seen = new Set<string>();
   let posts = 0;
+  const repeats: boolean[] = [];
+  for (const s of sources) repeats.push(!s.disjointIds && (s.mayRepeat ? await s.mayRepeat(ctx) : true));
   for (const [i, source] of sources.entries()) {
     // Ids are kept only while a later source may give the same record again: the timeline of a
     // 200,000-post day, the bulk, is the last such source, and its ids are not kept.
-    const remember = sources.slice(i + 1).some((later) => !later.disjointIds);
+    const remember = repeats.slice(i + 1).some(Boolean);
     for await (const page of source.pages(ctx)) {
       const fresh = page.data.filter((p) => !seen.has(p.id));
       for (const p of fresh) {
