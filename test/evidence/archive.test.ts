@@ -228,7 +228,7 @@ describe('the archive copy on a folder (DATA_DIR/archive)', () => {
     }
     const edited = await run(p.c.dataDir);
     expect(edited.code).toBe(1);
-    expect(edited.out).toMatch(/^AUDIT     entry \d+: entry \d+ was changed: its content does not match its hash$/m);
+    expect(edited.out).toMatch(/^AUDIT {5}entry \d+: entry \d+ was changed: its content does not match its hash$/m);
     expect(edited.out).toMatch(/^PROBLEMS FOUND: /m);
   });
 
