@@ -86,13 +86,12 @@ export function workersStatus(beats: WorkerBeat[], queue: { depth: number; oldes
   if (alive.length) {
     return { State: 'Ok', Message: `${alive.length} worker${alive.length === 1 ? '' : 's'} running.`, NoWorkerForMinutes: null, Instances: instances, ...queueFacts };
   }
-  const start = 'Start one with `npm run worker` (or `npm start` for web and worker together); on Azure, check that the worker app is running.';
+  const start = 'Start one with npm run worker (or npm start for web and worker together); on Azure, check that the worker app is running.';
   if (last === null) {
     return { State: 'Problem', Message: `No worker has run yet: download requests wait in the queue. ${start}`, NoWorkerForMinutes: null, Instances: instances, ...queueFacts };
   }
   const minutes = Math.floor((t - last) / 60_000);
-  const seconds = Math.floor((t - last) / 1000);
-  const howLong = minutes >= 1 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${seconds} seconds`;
+  const howLong = minutes >= 1 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : 'less than a minute';
   return {
     State: 'Problem',
     Message: `No worker has run for ${howLong}: download requests wait in the queue. ${start}`,
