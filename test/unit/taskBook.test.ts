@@ -44,13 +44,22 @@ describe('task progress through TaskBook', () => {
     expect(writes.at(-1)!.progress!.resumesAt).toBeNull();
   });
 
-  test('when the run settles while a progress write waits, then the late write does not undo the outcome', async () => {
-    const { store, writes } = recordingStore();
+  test('when a slow progress write is still under way as the run settles, then the settled outcome is what the store keeps', async () => {
+    // The first write after start takes 50 ms, later ones none: unordered, the stale one would land last.
+    const writes: TaskRun[] = [];
+    let calls = 0;
+    const store = {
+      recordTaskRun: async (run: TaskRun) => {
+        const copy = JSON.parse(JSON.stringify(run)) as TaskRun;
+        if (calls++ === 1) await new Promise((r) => setTimeout(r, 50));
+        writes.push(copy);
+      },
+    } as unknown as Store;
     const book = await TaskBook.start(store, TASK, undefined);
-    book.progress({ phase: 'uploading', itemsTotal: 10 });
-    book.progress({ itemsUploaded: 9 }); // throttled: waits for its second
-    await book.settle({ status: 'success', items: 10, attachmentsSkipped: 0, daysOverCap: [], error: null, manifestSha256: null });
-    await jest.advanceTimersByTimeAsync(2 * PROGRESS_EVERY_MS);
+    book.progress({ phase: 'uploading', itemsTotal: 10 }); // written at once, slowly
+    const settled = book.settle({ status: 'success', items: 10, attachmentsSkipped: 0, daysOverCap: [], error: null, manifestSha256: null });
+    await jest.advanceTimersByTimeAsync(100);
+    await settled;
     expect(writes.at(-1)).toMatchObject({ status: 'success', items: 10, progress: { phase: 'reporting', itemsUploaded: 10 } });
   });
 });
