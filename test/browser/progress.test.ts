@@ -3,7 +3,7 @@ import type { FakeXPost } from '../fakes/xServer';
 import { API_SECRET_KEY, TENANT_ID } from '../helpers/connector';
 import { launchBrowser, offLoopback, openContext, screenshot, type TrackedContext } from '../helpers/browser';
 import { startPipeline, type Pipeline } from '../helpers/pipeline';
-import { ACCOUNT } from '../helpers/signIn';
+import { ACCOUNT, SIX_SETTINGS } from '../helpers/signIn';
 import type { Worker } from '../../src/ingest/worker';
 
 /**
@@ -50,6 +50,8 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   p = await startPipeline({ env: { INGEST_CRON: '*/1 * * * * *' } });
+  // The app owner's access token pair of the six settings, which the Settings card checks with X.
+  p.x.addUser({ id: '1500000000000000077', name: 'App Owner', username: 'contoso_dev' }, { accessToken: SIX_SETTINGS.TwitterAccessTokenValue, accessSecret: SIX_SETTINGS.TwitterAccessTokenSecretValue });
   // Failed reports are retried every 100-200 ms for as long as a test holds the Event API back.
   worker = p.newWorker({ retry: { attempts: 1000, baseMs: 100, maxMs: 200 } });
   worker.start();

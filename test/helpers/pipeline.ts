@@ -44,6 +44,8 @@ export async function startPipeline(opts: { env?: Record<string, string>; jobId?
       ALLOWED_MEDIA_HOSTS: new URL(x.url).host,
       ...opts.env,
     },
+    // The status page's Settings card asks the fake AAD too.
+    networkClient: msalNetworkClientFor(aad),
   });
   await configure(c);
   const jobId = opts.jobId ?? 'job-1';
