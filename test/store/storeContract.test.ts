@@ -712,26 +712,6 @@ function describeStoreContract(name: string, makeStore: () => Promise<StoreHarne
       });
     });
 
-    describe('health', () => {
-      it('when the store is up, then ping resolves, and close resolves', async () => {
-        await expect(store.ping()).resolves.toBeUndefined();
-        const peer = await h.openPeer();
-        await expect(peer.close()).resolves.toBeUndefined();
-      });
-    });
-  });
-}
-
-// SQLite -----------------------------------------------------------------------------------------
-
-describeStoreContract('sqlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'store-contract-'));
-  const file = join(dir, 'connector.db');
-  const clock = new TestClock();
-  const opened: Store[] = [];
-  const open = (box = new SecretBox(KEY)): Store => {
-    const s = new SqliteStore(file, box, clock.now);
-    opened.push(s);
     describe('imported archives', () => {
       const rec = (id: string, createdAt: string, data = `{"id":"${id}"}`): ImportedRecord => ({ id, kind: 'post', createdAt, importId: 'a'.repeat(64), data });
 
@@ -784,6 +764,26 @@ describeStoreContract('sqlite', async () => {
       });
     });
 
+    describe('health', () => {
+      it('when the store is up, then ping resolves, and close resolves', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+        const peer = await h.openPeer();
+        await expect(peer.close()).resolves.toBeUndefined();
+      });
+    });
+  });
+}
+
+// SQLite -----------------------------------------------------------------------------------------
+
+describeStoreContract('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'store-contract-'));
+  const file = join(dir, 'connector.db');
+  const clock = new TestClock();
+  const opened: Store[] = [];
+  const open = (box = new SecretBox(KEY)): Store => {
+    const s = new SqliteStore(file, box, clock.now);
+    opened.push(s);
     return s;
   };
   const store = open();
