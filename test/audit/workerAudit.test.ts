@@ -34,7 +34,7 @@ describe('what the worker records in the audit log', () => {
     expect(await p.worker.drain()).toBe(1);
     expect(await since(head)).toEqual([
       { kind: 'task.queued', details: expect.objectContaining({ jobId: 'job-1', taskId: 't-1' }) },
-      { kind: 'task.reported', details: { jobId: 'job-1', taskId: 't-1', status: 'success', items: 3 } },
+      { kind: 'task.reported', details: { jobId: 'job-1', taskId: 't-1', status: 'success', items: 3, manifestSha256: expect.stringMatching(/^[0-9a-f]{64}$/) } },
     ]);
     // A worker that stopped after the report and before completing the task leaves it queued: the
     // next lease finds it reported already, reports nothing, and records nothing.
