@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import archiver from 'archiver';
+import './zipCentralDirectory';
 import type { Item } from '../ingest/item';
 import type { ArchiveBackend } from './backend';
 import { listManifests, parseManifest } from './manifest';
