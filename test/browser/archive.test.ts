@@ -36,7 +36,7 @@ test('when the admin searches the archive for a word, then the posts with it are
   await page.getByLabel('Tenant Id').fill(TENANT_ID);
   await page.getByLabel('APISecretKey').fill(API_SECRET_KEY);
   await page.getByRole('button', { name: 'Show status' }).click();
-  await page.getByRole('heading', { name: 'Archive' }).waitFor();
+  await page.getByRole('heading', { name: 'Archive', exact: true }).waitFor();
   // The job and its days are offered once signed in.
   await page.locator('#archive-day option[value="2026-11-17"]').waitFor({ state: 'attached' });
   expect(await page.locator('#archive-job').inputValue()).toBe('job-1');
