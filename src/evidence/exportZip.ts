@@ -39,7 +39,10 @@ function newestVersions(paths: string[]): Map<string, string> {
   return newest;
 }
 
-function indexHtml(jobId: string, from: string, to: string, rows: { item: Item; eml: string }[]): string {
+/** What the index lists of an item: a few fields, not the Item (100,000 of them are held until the end). */
+type IndexItem = Pick<Item, 'Id' | 'ItemType' | 'SentTimeUtc' | 'MessagePreviewText'> & { Sender: { Name: string } };
+
+function indexHtml(jobId: string, from: string, to: string, rows: { item: IndexItem; eml: string }[]): string {
   const body = rows
     .map(
       ({ item, eml }) =>
@@ -90,14 +93,17 @@ export async function exportZip(backend: ArchiveBackend, opts: ExportOptions): P
   }
   files.sort();
   const newest = newestVersions(files);
-  const rows: { item: Item; eml: string }[] = [];
+  const rows: { item: IndexItem; eml: string }[] = [];
   for (const path of files) {
     const bytes = await backend.read(path);
     if (!bytes) throw new Error(`${path} is listed in the archive but cannot be read`);
     if (/\/item(\.v\d+)?\.json$/.test(path) && newest.get(path.replace(/\.v\d+(\.[a-z]+)$/, '$1')) === path) {
       const item = JSON.parse(bytes.toString('utf8')) as Item;
       const folder = path.slice(0, path.lastIndexOf('/') + 1);
-      rows.push({ item: { ...item, Content: '', ContentAttachments: null, PreContext: null }, eml: newest.get(`${folder}message.eml`) ?? `${folder}message.eml` });
+      rows.push({
+        item: { Id: item.Id, ItemType: item.ItemType, SentTimeUtc: item.SentTimeUtc, MessagePreviewText: item.MessagePreviewText, Sender: { Name: item.Sender.Name } },
+        eml: newest.get(`${folder}message.eml`) ?? `${folder}message.eml`,
+      });
       result.items++;
     }
     await add(path, bytes);
