@@ -5,7 +5,6 @@
  * (`node dist/src/cli.js …`, a process each) and reports their peak RSS. EVIDENCE_ITEMS sets the
  * size; EVIDENCE_KEEP=1 keeps the archive's folder for a look afterwards.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -14,36 +13,11 @@ import type { TweetV2 } from 'twitter-api-v2';
 import { LocalArchive } from '../src/evidence/localArchive';
 import { Includes, ItemBody, mapPost } from '../src/ingest/item';
 import { ArchiveCopySink } from '../src/ingest/sinks/archiveCopy';
+import { runCli } from './cliRun';
 import type { TaskMessage } from '../src/store/types';
 
-const ROOT = join(__dirname, '..', '..');
 const PER_TASK = 5000;
 const DAY_MS = 24 * 3600 * 1000;
-
-interface Measured {
-  seconds: number;
-  peakRssMb: number;
-  code: number | null;
-  stdout: string;
-}
-
-function runCli(args: string[], env: Record<string, string>): Promise<Measured> {
-  const started = performance.now();
-  const child = spawn(process.execPath, ['--require', join(ROOT, 'dist/bench/maxRss.js'), join(ROOT, 'dist/src/cli.js'), ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      const kb = Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(stderr)?.[1] ?? NaN);
-      resolve({ seconds: (performance.now() - started) / 1000, peakRssMb: kb / 1024, code, stdout });
-    });
-  });
-}
 
 function post(i: number): TweetV2 {
   const at = new Date(Date.UTC(2026, 0, 1) + Math.floor(i / 3000) * DAY_MS + (i % 3000) * 1000).toISOString();

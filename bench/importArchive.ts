@@ -4,17 +4,15 @@
  * (default 10,000, in conversations of 10), in the layout of test/fakes/xArchive.ts, then times
  * `node dist/src/cli.js import-archive` as an admin runs it and reports its peak RSS (goal ≤ 300 MB).
  */
-import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import yazl from 'yazl';
+import { runCli } from './cliRun';
 import { loadConfig } from '../src/credentials';
 import { openStore } from '../src/store';
 
-const ROOT = join(__dirname, '..', '..');
 const ACCOUNT = '1500000000000000001';
 const TENANT_ID = '9188040d-6c67-4c5b-b112-36a304b66dad';
 const API_SECRET_KEY = 'bench-import-secret-0123456789';
@@ -93,23 +91,7 @@ async function writeBenchArchive(path: string, posts: number, dms: number): Prom
   await new Promise<void>((resolve, reject) => zip.outputStream.pipe(createWriteStream(path)).on('finish', resolve).on('error', reject));
 }
 
-function runImport(args: string[], env: Record<string, string>): Promise<{ seconds: number; peakRssMb: number; code: number | null; stdout: string; stderr: string }> {
-  const started = performance.now();
-  const child = spawn(process.execPath, ['--require', join(ROOT, 'dist/bench/maxRss.js'), join(ROOT, 'dist/src/cli.js'), 'import-archive', ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      const kb = Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(stderr)?.[1] ?? NaN);
-      resolve({ seconds: (performance.now() - started) / 1000, peakRssMb: kb / 1024, code, stdout, stderr });
-    });
-  });
-}
+const runImport = (args: string[], env: Record<string, string>) => runCli(['import-archive', ...args], env);
 
 export async function runImportBench(out: (s?: string) => void, progress: (s: string) => void): Promise<void> {
   const posts = Number(process.env.IMPORT_POSTS ?? 100_000);
