@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { TwitterApi, type ITwitterApiClientPlugin } from 'twitter-api-v2';
-import { PermanentError } from '../errors';
+import { PermanentError, TransientError } from '../errors';
 import { networkPlugin, redirectPlugin, translateXError, X_TIMEOUT_MS, type AppCredentials } from './xClient';
 
 /** One compliance event X reports for a post id (only ids with an event are in the result). */
@@ -79,6 +79,10 @@ export class ComplianceClient {
       const job = await client.v2.sendComplianceJob({ type: 'tweets', name, ids });
       return (await client.v2.complianceJobResult(job.data)) as ComplianceEvent[];
     } catch (err) {
+      // twitter-api-v2 parses the JSON-lines result itself: an answer cut off shows as a parse error.
+      if (err instanceof SyntaxError) {
+        throw new TransientError(`Asking X's batch compliance which archived posts were deleted: X's compliance result could not be read whole (${err.message})`, { cause: err });
+      }
       throw translateXError(err, "Asking X's batch compliance which archived posts were deleted");
     }
   }

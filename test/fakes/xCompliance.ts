@@ -35,6 +35,8 @@ export interface FakeCompliance {
   refuse(on?: boolean): void;
   /** How many status GETs a job stays in_progress after its upload before it is complete. */
   setPollsUntilComplete(n: number): void;
+  /** What 15 minutes do to a job whose ids were never uploaded: it expires, and no longer blocks a new one. */
+  expireUnfinishedJobs(): void;
   jobs: FakeComplianceJob[];
   /** Every app-only token issued. */
   bearerTokens: string[];
@@ -191,6 +193,9 @@ export function createFakeCompliance(opts: { consumerKey: string; consumerSecret
     },
     setPollsUntilComplete(n) {
       pollsUntilComplete = n;
+    },
+    expireUnfinishedJobs() {
+      for (const j of jobs) if (j.status === 'created' || j.status === 'in_progress') j.status = 'expired';
     },
     handle(r) {
       if (r.path === '/oauth2/token' && r.method === 'POST') return token(r), true;

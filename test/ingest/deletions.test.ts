@@ -146,6 +146,26 @@ describe('deletions found by batch compliance', () => {
     expect(p.events.reports.at(-1)!.body).toMatchObject({ taskId: 't-next', status: 0 });
   });
 
+  test.each([
+    ['the job creation drops its connection', /^\/2\/compliance\/jobs$/, { kind: 'drop' as const }, /X could not be reached/],
+    ["the result's download is cut off half-way", /^\/compliance-storage\/.*\/delivery\//, { kind: 'truncate' as const }, /X's compliance result could not be read whole/],
+    ['the upload stalls past the timeout', /^\/compliance-storage\/.*\/submission\//, { kind: 'stall' as const }, /no answer within 0\.5 s/],
+  ])('when %s, then the check fails clearly, records nothing and the next check succeeds', async (_name, path, fault, message) => {
+    await runTask('t-posts', `${DAY}T00:00:00Z`, `${DAY}T23:59:59Z`);
+    p.x.compliance.reportPost(POSTS[0]!.id);
+    p.x.injectFaults(path, [fault]);
+    const compliance = new ComplianceClient(p.x.url, 500);
+    const run = () => checkDeletions({ store: p.c.store, compliance, logger: p.c.logger, days: 30, clock: () => new Date('2026-11-21T03:30:00.000Z') });
+    const [failed] = await run();
+    expect(failed).toMatchObject({ ok: false, found: 0 });
+    expect(failed!.message).toMatch(message);
+    expect(await p.c.store.listDeletions(10)).toEqual([]);
+    // X runs one job per type at a time: the broken one blocks a new one until it expires.
+    p.x.compliance.expireUnfinishedJobs();
+    const [again] = await run();
+    expect(again).toMatchObject({ ok: true, found: 1 });
+  });
+
   test('when a compliance job names its upload and download URLs, then only those (https, or http on loopback) and X_API_BASE_URL may be called', async () => {
     // Loopback http is allowed (tests); anything else is refused before a byte is sent.
     const guard = complianceGuard('https://api.x.com');
