@@ -1,11 +1,16 @@
 /* Calls the connector's API with the credentials typed on the page. They live only in memory:
    no cookie or storage ever carries them. */
 'use strict';
-window.ConnectorApi = function ConnectorApi(tenantId, secret) {
+/* The Basic Authorization header of the typed tenant id and APISecretKey (UTF-8, base64). */
+function connectorBasicHeader(tenantId, secret) {
   var bytes = new TextEncoder().encode(tenantId + ':' + secret);
   var binary = '';
   bytes.forEach(function (b) { binary += String.fromCharCode(b); });
-  var header = 'Basic ' + btoa(binary);
+  return 'Basic ' + btoa(binary);
+}
+
+window.ConnectorApi = function ConnectorApi(tenantId, secret) {
+  var header = connectorBasicHeader(tenantId, secret);
 
   function call(method, path, body) {
     var init = { method: method, headers: { Authorization: header, Accept: 'application/json' }, credentials: 'omit' };
@@ -49,4 +54,17 @@ window.ConnectorApi.explain = function (res) {
   if (res.status === 429) return 'Too many failed sign-ins from this address. Wait 15 minutes, then try again with the right APISecretKey.';
   if (res.data && res.data.Message) return res.data.Message;
   return 'The connector answered with an error (HTTP ' + res.status + '). Try again; if it persists, check the connector\'s logs.';
+};
+
+window.ConnectorApi.basicHeader = connectorBasicHeader;
+
+/* Fills a <select> with the jobs of GET /api/status, "job (@account)". */
+window.ConnectorApi.fillJobs = function (select, jobs) {
+  select.replaceChildren();
+  jobs.forEach(function (j) {
+    var o = document.createElement('option');
+    o.textContent = j.JobId + (j.AccountUsername ? ' (@' + j.AccountUsername + ')' : '');
+    o.value = j.JobId;
+    select.appendChild(o);
+  });
 };

@@ -110,13 +110,7 @@
     api = window.ConnectorApi(tenantId, secret);
     api.get('/api/status').then(function (res) {
       if (!res.ok || !res.data) { api = null; return; }
-      var select = el('archive-job');
-      select.replaceChildren();
-      res.data.Jobs.forEach(function (j) {
-        var o = node('option', j.JobId + (j.AccountUsername ? ' (@' + j.AccountUsername + ')' : ''));
-        o.value = j.JobId;
-        select.appendChild(o);
-      });
+      window.ConnectorApi.fillJobs(el('archive-job'), res.data.Jobs);
       return loadDays();
     });
   });

@@ -124,19 +124,10 @@
     var secret = el('api-secret-key').value;
     if (!tenantId || !secret) return;
     api = window.ConnectorApi(tenantId, secret);
-    var bytes = new TextEncoder().encode(tenantId + ':' + secret);
-    var binary = '';
-    bytes.forEach(function (b) { binary += String.fromCharCode(b); });
-    header = 'Basic ' + btoa(binary);
+    header = window.ConnectorApi.basicHeader(tenantId, secret);
     api.get('/api/status').then(function (res) {
       if (!res.ok || !res.data) { api = null; return; }
-      var select = el('import-job');
-      select.replaceChildren();
-      res.data.Jobs.forEach(function (j) {
-        var o = node('option', j.JobId + (j.AccountUsername ? ' (@' + j.AccountUsername + ')' : ''));
-        o.value = j.JobId;
-        select.appendChild(o);
-      });
+      window.ConnectorApi.fillJobs(el('import-job'), res.data.Jobs);
       return list();
     });
   });
